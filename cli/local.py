@@ -39,7 +39,8 @@ class TerminalSink:
     def __init__(self, task: str = "") -> None:
         self.prefix = f"[{task}] " if task else ""
 
-    def state(self, state: JobState, message: str) -> None:
+    def state(self, state: JobState, message: str, closing: Sequence[LogLine] = ()) -> None:
+        self.log(closing)
         if state.is_terminal:
             typer.echo(f"{self.prefix}Job ended {state.value}" + (f": {message}" if message else ""), err=True)
 

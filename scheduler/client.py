@@ -105,9 +105,19 @@ class WorkerApi:
         return state
 
     def report_state(
-        self, project: str, job_id: str, run_id: str, state: str, message: str, training_output: Json | None = None
+        self,
+        project: str,
+        job_id: str,
+        run_id: str,
+        state: str,
+        message: str,
+        training_output: Json | None = None,
+        closing: Json | None = None,
+        replica_id: int | None = None,
     ) -> str:
-        body = {"runId": run_id, "state": state, "message": message, "trainingOutput": training_output}
+        """`closing` ({"seq", "lines"}): the log's last batch, stored in the same transaction as the state."""
+        body = {"runId": run_id, "replicaId": replica_id, "state": state, "message": message,
+                "trainingOutput": training_output, "closing": closing}  # fmt: skip
         answer: str = self.call("POST", _job(project, job_id, "state"), body)["state"]
         return answer
 

@@ -171,10 +171,10 @@ def run_job(spec: JobSpec, sink: JobSink, config: RuntimeConfig) -> JobResult:
     finally:
         if not config.keep_job_folder:
             shutil.rmtree(folder, ignore_errors=True)
+    pace.flush()
     template, severity = _CLOSING[state]
     buffer.note(template.format(message=message), severity)
-    pace.flush()
-    sink.state(state, message)
+    sink.state(state, message, closing=buffer.take())
     return JobResult(
         state,
         message,

@@ -87,14 +87,16 @@ class JobSink(Protocol):
     """Where a job's progress goes: the API for a worker, the terminal for `local train`.
 
     All three are called from the thread that called `run_job`, never concurrently. `log`
-    gets batches in order; the terminal `state` comes after the last batch. `heartbeat` comes
+    gets batches in order; the terminal `state` comes after the last batch, with the log's
+    closing lines (`Job completed successfully.`), which a sink that stores states and logs
+    stores together with the state (the API: in one transaction). `heartbeat` comes
     every `RuntimeConfig.heartbeat_seconds`, while preparing too: a worker's heartbeat to the
     API is the natural place to learn that the job is CANCELLING and set the flag that the
     spec's `cancel` reads. An exception from any of them ends the job: its process group is
     killed, its folder removed, and the exception propagates out of `run_job`.
     """
 
-    def state(self, state: JobState, message: str) -> None: ...
+    def state(self, state: JobState, message: str, closing: Sequence[LogLine] = ()) -> None: ...
 
     def log(self, lines: Sequence[LogLine]) -> None: ...
 

@@ -57,12 +57,6 @@ class ReplicaIn(RunIn):
     address: str = Field(min_length=3, max_length=255, pattern=r"^[^\s:]+:\d{1,5}$")
 
 
-class StateIn(RunIn):
-    state: JobState
-    message: str = ""
-    training_output: dict[str, Any] | None = None
-
-
 class LineIn(CamelModel):
     message: str
     severity: Severity = Severity.INFO
@@ -71,9 +65,25 @@ class LineIn(CamelModel):
     time: datetime | None = None
 
 
-class LogsIn(RunIn):
+class BatchIn(CamelModel):
     seq: int = Field(ge=1)
     lines: list[LineIn] = Field(max_length=10_000)
+
+    def batch(self, replica_id: int | None) -> runs.Batch:
+        lines = [LogLine(line.message, line.severity, line.task_name, line.trial_id, line.time) for line in self.lines]
+        return runs.Batch(self.seq, lines, replica_id)
+
+
+class LogsIn(RunIn, BatchIn):
+    """Batch number `seq` of the run's log (of its replica's, with `replica_id`)."""
+
+
+class StateIn(RunIn):
+    state: JobState
+    message: str = ""
+    training_output: dict[str, Any] | None = None
+    # The log's last batch, sent with the final state so that both are stored in one transaction.
+    closing: BatchIn | None = None
 
 
 class ReleaseIn(RunIn):
@@ -122,16 +132,17 @@ def heartbeat(project: ProjectName, job_id: JobIdPath, body: RunIn, ctx: Worker)
 
 @router.post(JOB + ":state")
 def report_state(project: ProjectName, job_id: JobIdPath, body: StateIn, ctx: Worker) -> dict[str, Any]:
+    closing = None if body.closing is None else body.closing.batch(body.replica_id)
     with ctx.transaction() as session:
-        state = runs.report_state(session, project, job_id, body.run_id, body.state, body.message, body.training_output)
+        state = runs.report_state(session, project, job_id, body.run_id, body.state, body.message,
+                                  body.training_output, closing)  # fmt: skip
     return {"state": state}
 
 
 @router.post(JOB + ":logs")
 def append_logs(project: ProjectName, job_id: JobIdPath, body: LogsIn, ctx: Worker) -> dict[str, Any]:
-    lines = [LogLine(line.message, line.severity, line.task_name, line.trial_id, line.time) for line in body.lines]
     with ctx.transaction() as session:
-        return {"stored": runs.append_run_logs(session, project, job_id, body.run_id, body.seq, lines, body.replica_id)}
+        return {"stored": runs.append_run_logs(session, project, job_id, body.run_id, body.batch(body.replica_id))}
 
 
 @router.post(JOB + ":release")

@@ -140,32 +140,44 @@ def report_state(
     target: JobState,
     message: str,
     training_output: dict[str, Any] | None,
+    closing: Batch | None = None,
 ) -> JobState:
-    """Move the held job to `target` if the table allows it; returns the state it is in now."""
+    """Move the held job to `target` if the table allows it; returns the state it is in now.
+
+    `closing`: the log's last batch (`Job completed successfully.`, `Job failed: ...`), stored in
+    this transaction, so the log never tells of an end the job's state does not show, or the
+    reverse, whatever interrupts the write (the caller retries the whole request).
+    """
     job = _held(session, project, job_id, run_id)
     error = message or None if target.is_terminal and target is not JobState.SUCCEEDED else None
     transition(session, project, job_id, target, error_message=error, training_output=training_output)
+    if closing is not None:
+        _store_batch(session, job, project, job_id, closing)
     session.refresh(job)
     return JobState(job.state)
 
 
-def append_run_logs(
-    session: Session,
-    project: str,
-    job_id: str,
-    run_id: str,
-    seq: int,
-    lines: Sequence[LogLine],
-    replica_id: int | None = None,
-) -> bool:
-    """Store batch number `seq` of the run (or of its replica); False when it was stored before (a retry)."""
-    job = _held(session, project, job_id, run_id)
-    counter: Job | Replica = job if replica_id is None else replicas.slot(session, job, replica_id)
-    if seq <= counter.log_seq:
+@dataclass(frozen=True)
+class Batch:
+    """Log batch number `seq` of a run, or of its replica `replica_id`."""
+
+    seq: int
+    lines: Sequence[LogLine]
+    replica_id: int | None = None
+
+
+def _store_batch(session: Session, job: Job, project: str, job_id: str, batch: Batch) -> bool:
+    counter: Job | Replica = job if batch.replica_id is None else replicas.slot(session, job, batch.replica_id)
+    if batch.seq <= counter.log_seq:
         return False
-    counter.log_seq = seq
-    append_logs(session, project, job_id, lines)
+    counter.log_seq = batch.seq
+    append_logs(session, project, job_id, batch.lines)
     return True
+
+
+def append_run_logs(session: Session, project: str, job_id: str, run_id: str, batch: Batch) -> bool:
+    """Store a batch of the run (or of its replica); False when it was stored before (a retry)."""
+    return _store_batch(session, _held(session, project, job_id, run_id), project, job_id, batch)
 
 
 def release(

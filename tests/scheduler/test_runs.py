@@ -46,7 +46,7 @@ def test_a_held_job_is_not_claimed_twice_and_a_taken_back_run_is_fenced_off(
 
 
 @embedded_only
-def test_a_retried_log_batch_is_stored_once_and_states_follow_the_table(
+def test_a_retried_log_batch_or_final_state_is_stored_once_and_states_follow_the_table(
     platform: Platform, project: str, api: WorkerApi
 ) -> None:
     _queued(platform, project, "logged")
@@ -56,8 +56,12 @@ def test_a_retried_log_batch_is_stored_once_and_states_follow_the_table(
         api.append_logs(project, "logged", run, seq, [{**LINE, "message": f"batch {seq}"}])
     assert messages(platform.client(project), "logged")[1:] == ["batch 1", "batch 2"]
     assert api.report_state(project, "logged", run, "RUNNING", "") == "RUNNING"
-    assert api.report_state(project, "logged", run, "SUCCEEDED", "", {"consumedMLUnits": 0.5}) == "SUCCEEDED"
+    closing = {"seq": 3, "lines": [{**LINE, "message": "Job completed successfully."}]}
+    for _ in range(2):  # the final state with its closing batch, sent twice, as after a lost answer
+        answer = api.report_state(project, "logged", run, "SUCCEEDED", "", {"consumedMLUnits": 0.5}, closing)
+        assert answer == "SUCCEEDED"
     assert api.report_state(project, "logged", run, "RUNNING", "") == "SUCCEEDED"  # terminal stays terminal
+    assert messages(platform.client(project), "logged")[1:] == ["batch 1", "batch 2", "Job completed successfully."]
     job = platform.client(project).get_job("logged")
     assert job["trainingOutput"]["consumedMLUnits"] == 0.5
     assert api.claim(project, "logged", "w2").reason == "the job is already SUCCEEDED"

@@ -28,9 +28,10 @@ class RecordingSink:
     heartbeats: int = 0
     threads: set[int] = field(default_factory=set)
 
-    def state(self, state: JobState, message: str) -> None:
+    def state(self, state: JobState, message: str, closing: Sequence[LogLine] = ()) -> None:
         self.threads.add(threading.get_ident())
         self.states.append((state, message))
+        self.lines.extend(closing)
 
     def log(self, lines: Sequence[LogLine]) -> None:
         self.threads.add(threading.get_ident())
