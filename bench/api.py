@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text, update
 
@@ -108,11 +109,12 @@ def run(server: LiveServer, jobs: int) -> dict[str, object]:
 
 
 @contextmanager
-def serving(kind: str) -> Iterator[LiveServer]:
+def serving(kind: str, **overrides: Any) -> Iterator[LiveServer]:
+    """A server over SQLite or a fresh PostgreSQL schema (dropped afterwards), with settings `overrides`."""
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"mlctl-bench-{kind}-")))
         database_url = stack.enter_context(postgres_schema_url()) if kind == "postgresql" else ""
-        server = start_server(data_dir, database_url)
+        server = start_server(data_dir, database_url, **overrides)
         stack.callback(server.stop)
         yield server
 

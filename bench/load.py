@@ -1,13 +1,16 @@
 """Load (issue 11): job submissions from concurrent clients while log followers read, on loopback.
 
-    python -m bench.load [--submissions 1000] [--clients 20] [--followers 50] [--write]
+    python -m bench.load [--deployment embedded|production|both] [--submissions 1000] [--clients 20]
+                         [--followers 50] [--write]
 
-Against the embedded server (uvicorn, SQLite, the SQLite broker; no worker, so jobs stay QUEUED):
-`--clients` threads share `--submissions` creates (each its own HTTP client), while `--followers`
-threads follow the logs of as many jobs over SSE. A writer appends one line per followed job every
-0.1 s through the store's batched append (the worker's path), each line carrying its write time; a
-follower's lag is its receive time minus that. When the submissions are done the followed jobs are
-cancelled, which ends the streams; each follower must have seen exactly the lines written, in order.
+Against the embedded server (uvicorn, SQLite, the SQLite broker) and the production deployment (the
+same API over a PostgreSQL schema of its own and Redis database 13, dropped and flushed afterwards);
+no worker, so jobs stay QUEUED. `--clients` threads share `--submissions` creates (each its own HTTP
+client), while `--followers` threads follow the logs of as many jobs over SSE. A writer appends one
+line per followed job every 0.1 s through the store's batched append (the worker's path), each line
+carrying its write time; a follower's lag is its receive time minus that. When the submissions are
+done the followed jobs are cancelled, which ends the streams; each follower must have seen exactly
+the lines written, in order.
 Bounded and self-stopping. `--write` puts the table into BENCHMARKS.md under its own heading.
 """
 
@@ -15,23 +18,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
-from pathlib import Path
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
 from api.store.db import transaction
 from api.store.logs import LogLine, append_logs
-from bench.api import write_section
+from bench.api import serving, write_section
 from cli.client import ClientError, MlctlClient
-from tests.live import LiveServer, job_body, start_server
+from tests.live import LiveServer, job_body
+from tests.scheduler.platform import fresh_redis
 
 HEADING = "## Load (issue 11) — bench/load.py"
 PROJECT = "load"
 WRITE_EVERY = 0.1
+# Not the tests' 11 nor bench/scheduler.py's 12: flushed before and after the run.
+REDIS_URL = "redis://127.0.0.1:6379/13"
+DEPLOYMENTS = {"embedded": "SQLite, SQLite broker", "production": "PostgreSQL, Redis"}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -73,29 +79,38 @@ def _write_lines(server: LiveServer, followed: list[str], stop: threading.Event)
     return written
 
 
-def run(submissions: int, clients: int, followers: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp))
-        try:
+@contextmanager
+def deployment(name: str) -> Iterator[LiveServer]:
+    """The API as `name` deploys it, left clean afterwards (PostgreSQL schema dropped, Redis flushed)."""
+    if name == "embedded":
+        with serving("sqlite") as server:
+            yield server
+        return
+    with ExitStack() as stack:
+        broker_url = fresh_redis(REDIS_URL)
+        stack.callback(fresh_redis, REDIS_URL)  # the jobs' messages, which no worker took
+        yield stack.enter_context(serving("postgresql", broker_url=broker_url))
+
+
+def run(name: str, submissions: int, clients: int, followers: int) -> dict[str, Any]:
+    with deployment(name) as server:
+        with closing(MlctlClient(server.url, PROJECT)) as client:
+            followed = [client.create_job(job_body(f"followed_{i}"))["jobId"] for i in range(followers)]
+        stop = threading.Event()
+        with ThreadPoolExecutor(clients + followers + 1) as pool:
+            follows = [pool.submit(_follow, server.url, job_id) for job_id in followed]
+            writer = pool.submit(_write_lines, server, followed, stop)
+            started = time.perf_counter()
+            share = submissions // clients
+            submits = [pool.submit(_submit, server.url, i * share, share) for i in range(clients)]
+            results = [future.result() for future in submits]
+            elapsed = time.perf_counter() - started
+            stop.set()
+            lines = writer.result()
             with closing(MlctlClient(server.url, PROJECT)) as client:
-                followed = [client.create_job(job_body(f"followed_{i}"))["jobId"] for i in range(followers)]
-            stop = threading.Event()
-            with ThreadPoolExecutor(clients + followers + 1) as pool:
-                follows = [pool.submit(_follow, server.url, job_id) for job_id in followed]
-                writer = pool.submit(_write_lines, server, followed, stop)
-                started = time.perf_counter()
-                share = submissions // clients
-                submits = [pool.submit(_submit, server.url, i * share, share) for i in range(clients)]
-                results = [future.result() for future in submits]
-                elapsed = time.perf_counter() - started
-                stop.set()
-                lines = writer.result()
-                with closing(MlctlClient(server.url, PROJECT)) as client:
-                    for job_id in followed:
-                        client.cancel_job(job_id)
-                follow_results = [future.result(timeout=120) for future in follows]
-        finally:
-            server.stop()
+                for job_id in followed:
+                    client.cancel_job(job_id)
+            follow_results = [future.result(timeout=120) for future in follows]
     latencies = [lat for lats, _ in results for lat in lats]
     lags = [lag for lag_list, _ in follow_results for lag in lag_list]
     exact = sum(seen == list(range(lines)) for _, seen in follow_results)
@@ -109,36 +124,42 @@ def run(submissions: int, clients: int, followers: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def table(result: dict[str, Any], clients: int) -> str:
+def table(results: dict[str, dict[str, Any]], clients: int) -> str:
     load = os.getloadavg()[0]
+    first = next(iter(results.values()))
+
+    def row(label: str, cell: Any) -> str:
+        return f"| {label} | " + " | ".join(cell(r) for r in results.values()) + " |"
+
     return "\n".join([
         HEADING, "",
-        f"Embedded server (uvicorn, SQLite, SQLite broker, no worker) on loopback; {clients} submitting clients and "
-        f"{result['followers']:.0f} SSE log followers at once; 2-core machine shared with other work "
-        f"(load average {load:.1f} at the end of the run).", "",
-        "| measure | value |", "|---|---|",
-        f"| submissions / errors | {result['submissions']:.0f} / {result['errors']:.0f} "
-        f"{result['first_error'][:200]} |",
-        f"| submit latency p50 / p99 | {result['p50_ms']:.0f} ms / {result['p99_ms']:.0f} ms |",
-        f"| submissions per second (all clients) | {result['per_second']:.0f} |",
-        f"| followers that saw every line once, in order | {result['exact_followers']:.0f} of "
-        f"{result['followers']:.0f} ({result['lines']:.0f} lines each) |",
-        f"| follower lag p50 / p99 / max | {result['lag_p50_ms']:.0f} / {result['lag_p99_ms']:.0f} / "
-        f"{result['lag_max_ms']:.0f} ms |",
+        f"The API (uvicorn, no worker) on loopback; {clients} submitting clients and {first['followers']:.0f} SSE log "
+        f"followers at once; 2-core machine shared with other work (load average {load:.1f} at the end of the run).",
         "",
-        "Not measured yet: the same against PostgreSQL + Redis, and 60 s of prediction load at 32 connections.",
+        "| measure | " + " | ".join(f"{name} ({DEPLOYMENTS[name]})" for name in results) + " |",
+        "|---|" + "---|" * len(results),
+        row("submissions / errors", lambda r: f"{r['submissions']:.0f} / {r['errors']:.0f} {r['first_error'][:200]}"),
+        row("submit latency p50 / p99", lambda r: f"{r['p50_ms']:.0f} ms / {r['p99_ms']:.0f} ms"),
+        row("submissions per second (all clients)", lambda r: f"{r['per_second']:.0f}"),
+        row("followers that saw every line once, in order",
+            lambda r: f"{r['exact_followers']:.0f} of {r['followers']:.0f} ({r['lines']:.0f} lines each)"),
+        row("follower lag p50 / p99 / max",
+            lambda r: f"{r['lag_p50_ms']:.0f} / {r['lag_p99_ms']:.0f} / {r['lag_max_ms']:.0f} ms"),
         "",
     ])  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--deployment", choices=[*DEPLOYMENTS, "both"], default="both")
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--followers", type=int, default=50)
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
-    section = table(run(args.submissions, args.clients, args.followers), args.clients)
+    names = list(DEPLOYMENTS) if args.deployment == "both" else [args.deployment]
+    results = {name: run(name, args.submissions, args.clients, args.followers) for name in names}
+    section = table(results, args.clients)
     print(section)
     if args.write:
         write_section(section, HEADING)
