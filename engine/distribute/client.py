@@ -1,6 +1,6 @@
 """The training task's side of the cluster protocol: one DEALER socket per ps task, requests sent to
 all the ps tasks at once and their answers gathered (one round trip per step, whatever the ps count),
-with a deadline that names the peer that did not answer."""
+possibly later than they were sent, with a deadline that names the peer that did not answer."""
 
 import time
 
@@ -39,19 +39,26 @@ class PsClients:
         return f"parameter server ps:{task} at {self.addresses[task]}"
 
     def request(self, requests, timeout_secs=None):
-        """Sends {task: (header, arrays)} to those ps tasks at once; returns {task: (header, arrays)}.
-        A ps that has not answered after `timeout_secs` (default: the clients') is given up only if it
-        does not answer a ping either: a synchronous step waits for the slowest replica (which may be
-        evaluating), and a loaded host may be slow, but a ps that is gone is named."""
+        """Sends {task: (header, arrays)} to those ps tasks at once; returns {task: (header, arrays)}."""
+        self.send(requests)
+        return self.receive(requests, timeout_secs)
+
+    def send(self, requests):
+        """Sends {task: (header, arrays)} to those ps tasks at once, without waiting: `receive` reads
+        the answers (a ps answers a task's requests in the order they were sent)."""
         started = time.perf_counter()
         for task, (header, arrays) in requests.items():
-            parts = wire.frames(header, arrays)
-            self.stats["bytes_sent"] += wire.message_bytes(parts)
-            self._sockets[task].send_multipart(parts, copy=False)
+            self.stats["bytes_sent"] += wire.send(self._sockets[task], header, arrays)
         self.stats["serialise_secs"] += time.perf_counter() - started
+
+    def receive(self, tasks, timeout_secs=None):
+        """{task: (header, arrays)}: the answers of `tasks` to what was sent them. A ps that has not
+        answered after `timeout_secs` (default: the clients') is given up only if it does not answer a
+        ping either: a synchronous step waits for the slowest replica (which may be evaluating), and a
+        loaded host may be slow, but a ps that is gone is named."""
         timeout_secs = timeout_secs or self.timeout_secs
         deadline = time.monotonic() + timeout_secs
-        return {task: self._answer(task, deadline, timeout_secs) for task in requests}
+        return {task: self._answer(task, deadline, timeout_secs) for task in tasks}
 
     def _answer(self, task, deadline, timeout_secs):
         socket = self._sockets[task]
@@ -80,7 +87,7 @@ class PsClients:
         """Whether ps `task` answers a ping on a connection of its own within `timeout_secs`."""
         probe = self._connect(self.addresses[task])
         try:
-            probe.send_multipart(wire.frames({"cmd": "ping"}))
+            wire.send(probe, {"cmd": "ping"})
             return bool(probe.poll(timeout_secs * 1000))
         finally:
             probe.close()

@@ -4,8 +4,11 @@ the local RunState holds a cache of their values.
 Each run computes on the cached values; the writes of ps variables the run makes (the optimizer's fused
 updates with their gradients, the global step's increment, Adam's beta powers) are not applied here but
 collected, and after the run sent to their ps tasks in one request each, whose answers carry the values
-the next run reads: one round trip per step and ps, in parallel over the ps tasks. A run with no writes
-after another such run pulls the values first.
+the next run reads: one round trip per step and ps, in parallel over the ps tasks. The run returns once
+its requests are sent; the answers are read when a later run first reads a ps variable, so the round
+trip overlaps what comes before that read (the hooks, the next batch read and parsed by the input
+pipeline), and every run still reads the values that answered the previous step's writes. A run with no
+writes after another such run pulls the values first.
 """
 
 import time
@@ -13,11 +16,13 @@ import time
 from engine import errors, logging
 from engine.distribute.client import DEFAULT_TIMEOUT_SECS, PsClients, PsUninitialized
 from engine.distribute.placement import SYNC_REPLICAS, ps_of_variables, slot_variables, written_variables
+from engine.framework.registry import OPS
 from engine.framework.session import Session
 from engine.training.global_step import get_global_step
 from engine.training.server_lib import server_for_target
 
 _WAIT_POLL_SECS = 0.5
+_READS = frozenset({"VariableV2", "ReadVariableOp"})
 
 
 class ClusterSession(Session):
@@ -42,6 +47,7 @@ class ClusterSession(Session):
         self._reply_names = [[n for n in names if n not in slots] for names in self._all_names]
         self._outbox = [[] for _ in addresses]
         self._ps_steps = [0] * len(addresses)
+        self._pending = ()  # the ps tasks whose answers to the last requests sent are not read yet
         self._fresh = False
         self._aggregate = max(self._graph.get_collection(SYNC_REPLICAS), default=0)
         self.steps = 0  # pushes made: the benchmark divides the bytes sent by it
@@ -92,6 +98,8 @@ class ClusterSession(Session):
 
     # -- routing ----------------------------------------------------------------------------------
     def _route(self, op):
+        if op._type in _READS and op._attrs["var_name"] in self._home:
+            return self._settling_read(op)
         names = written_variables(op)
         if not names or names[0] not in self._home:
             return None
@@ -104,6 +112,17 @@ class ClusterSession(Session):
             return variables.get(first)  # the value before the write, as a read in the same run sees
 
         return send_after_run
+
+    def _settling_read(self, op):
+        """A read of a ps variable that first takes the answers still due (the last step's values)."""
+        read = OPS[op._type].bind(op, self._state)
+
+        def settled_read():
+            if self._pending:
+                self._settle()
+            return read()
+
+        return settled_read
 
     def _run(self, fetches, feed_dict, observe):
         return self._around(super()._run, fetches, feed_dict, observe)
@@ -127,13 +146,20 @@ class ClusterSession(Session):
                 writes.clear()  # a failed run sends nothing, as a failed TF step applies nothing
             raise
         if any(self._outbox):
-            self._exchange()
+            self._send()
             self.steps += 1
             self._fresh = True
         return result
 
     def _exchange(self, timeout_secs=None):
         """Sends each ps its writes (or a pull) and stores the values it answers with."""
+        self._send(timeout_secs)
+        self._settle(timeout_secs)
+
+    def _send(self, timeout_secs=None):
+        """Sends each ps its writes (or a pull), once the answers still due are read: `_settle` reads these."""
+        if self._pending:
+            self._settle(timeout_secs)
         requests = {}
         for task, writes in enumerate(self._outbox):
             names = self._reply_names[task]
@@ -144,8 +170,14 @@ class ClusterSession(Session):
                 writes.clear()
             else:
                 requests[task] = ({"cmd": "pull", "names": names}, [])
+        self._clients.send(requests)
+        self._pending = tuple(requests)
+
+    def _settle(self, timeout_secs=None):
+        """Reads the answers due and stores the values they carry."""
+        tasks, self._pending = self._pending, ()
         try:
-            answers = self._clients.request(requests, timeout_secs)
+            answers = self._clients.receive(tasks, timeout_secs)
         except PsUninitialized as lost:
             if self._state.intercept is None:
                 raise
@@ -156,5 +188,9 @@ class ClusterSession(Session):
             variables.update(zip(header["names"], arrays))
 
     def close(self):
-        super().close()
-        self._clients.close()
+        try:
+            if self._pending:
+                self._settle()  # the last step's writes are applied before the task moves on
+        finally:
+            super().close()
+            self._clients.close()

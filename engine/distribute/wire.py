@@ -1,11 +1,15 @@
-"""The message format between cluster tasks: one JSON header frame, then one raw frame per numpy
-array, sent and received without copies where ZeroMQ allows. Nothing is pickled.
+"""The message format between cluster tasks: one JSON header frame, then the arrays' raw bytes. Nothing
+is pickled. Arrays under 64 kB travel packed one after another in one frame (a frame costs each side
+more than copying a few kB: a step's dozen small gradients are one frame, not a dozen); a larger array
+has a frame of its own, sent and received without copies. The header gives each array's dtype, shape,
+frame and byte offset; the receiver's arrays are read-only views of the received buffers.
 
     send(socket, {"cmd": "pull", "names": ["w"]})
     header, arrays = unpack(socket.recv_multipart(copy=False))
 """
 
 import json
+import math
 
 import numpy as np
 
@@ -13,6 +17,7 @@ from engine.tensor_shape import TensorShape
 
 # below this size ZeroMQ copies a frame faster than it tracks a zero-copy one (its documented advice)
 _ZERO_COPY_BYTES = 64 * 1024
+_PACKED = 1  # the frame of the small arrays (frame 0 is the header)
 
 
 def _json_default(value):
@@ -24,26 +29,44 @@ def _json_default(value):
 
 
 def frames(header, arrays=()):
-    """The frames of a message: the header (with each array's dtype and shape added), then the arrays."""
+    """The frames of a message: the header (with each array's dtype, shape, frame and offset added),
+    the small arrays' bytes packed in one frame, then each large array."""
     arrays = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in map(np.asarray, arrays)]
-    header = dict(header, arrays=[[a.dtype.str, list(a.shape)] for a in arrays])
-    return [json.dumps(header, default=_json_default).encode()] + arrays
+    small, large, layout, offset = [], [], [], 0
+    for a in arrays:
+        if a.nbytes < _ZERO_COPY_BYTES:
+            layout.append([a.dtype.str, list(a.shape), _PACKED, offset])
+            small.append(a)
+            offset += a.nbytes
+        else:
+            large.append(a)
+            layout.append([a.dtype.str, list(a.shape), _PACKED + len(large), 0])
+    header = json.dumps(dict(header, arrays=layout), default=_json_default).encode()
+    return [header, b"".join(small), *large] if arrays else [header]
 
 
 def send(socket, header, arrays=(), prefix=()):
-    parts = [*prefix, *frames(header, arrays)]
-    copy = sum(getattr(p, "nbytes", 0) for p in parts) < _ZERO_COPY_BYTES
-    socket.send_multipart(parts, copy=copy)
+    """Sends the message on `socket` (after the `prefix` frames, a ROUTER's peer); returns its bytes."""
+    parts = frames(header, arrays)
+    socket.send_multipart([*prefix, *parts], copy=_copies(parts))
+    return message_bytes(parts)
+
+
+def _copies(parts):
+    """Whether to send `parts` copied: unless one of them is large enough for ZeroMQ to send it zero-copy."""
+    return all(getattr(p, "nbytes", 0) < _ZERO_COPY_BYTES for p in parts)
 
 
 def unpack(parts):
     """(header dict, [arrays]) from the frames of one message (zmq Frames or bytes); the arrays are
     read-only views of the received buffers."""
     header = json.loads(bytes(parts[0].buffer if hasattr(parts[0], "buffer") else parts[0]))
+    buffers = [p.buffer if hasattr(p, "buffer") else p for p in parts]
     arrays = []
-    for (dtype, shape), part in zip(header.pop("arrays"), parts[1:]):
-        data = part.buffer if hasattr(part, "buffer") else part
-        arrays.append(np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape))
+    for dtype, shape, frame, offset in header.pop("arrays"):
+        dtype = np.dtype(dtype)
+        count = math.prod(shape)
+        arrays.append(np.frombuffer(buffers[frame], dtype, count, offset).reshape(shape))
     return header, arrays
 
 

@@ -1,0 +1,54 @@
+"""A training step returns once its writes are sent to the ps; the answer (the values after them) is
+read when a later run first reads a ps variable, or when the session closes. Each step still reads the
+values that answered the previous step's writes: training gives the numbers of push-then-pull."""
+
+import pytest
+
+import engine as tf
+from engine.distribute.client import PsClients
+from tests.engine.distributed.cluster import cluster_of
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cluster():
+    cluster = cluster_of(ps=1, worker=1)
+    servers = [tf.train.Server(cluster, job_name=job, task_index=0) for job in ("ps", "worker")]
+    yield cluster, servers[1].target
+    for server in servers:
+        server.stop()
+
+
+def _halving_model(cluster):
+    """w ← w - 0.25 · d(w·w)/dw = w / 2 per step, from w = 1."""
+    with tf.device(tf.train.replica_device_setter(cluster=cluster)):
+        step = tf.train.get_or_create_global_step()
+        w = tf.get_variable("w", [2], initializer=tf.ones_initializer())
+        train_op = tf.train.GradientDescentOptimizer(0.25).minimize(tf.reduce_sum(w * w), global_step=step)
+    return w, train_op
+
+
+def test_each_step_reads_the_values_its_previous_step_was_answered_with(cluster):
+    spec, target = cluster
+    with tf.Graph().as_default():
+        w, train_op = _halving_model(spec)
+        with tf.train.MonitoredTrainingSession(master=target) as sess:
+            before = [sess.run([w, train_op])[0].tolist() for _ in range(4)]
+            assert before == [[1.0] * 2, [0.5] * 2, [0.25] * 2, [0.125] * 2]  # no step computed on stale values
+            assert sess.run(w).tolist() == [0.0625] * 2  # a read takes the last step's answer
+
+
+def test_closing_the_session_waits_for_the_last_steps_answer(cluster):
+    spec, target = cluster
+    with tf.Graph().as_default():
+        _, train_op = _halving_model(spec)
+        with tf.train.MonitoredTrainingSession(master=target) as sess:
+            for _ in range(3):
+                sess.run(train_op)
+    clients = PsClients(spec["ps"])
+    try:
+        ((_, (w, step)),) = clients.request({0: ({"cmd": "pull", "names": ["w", "global_step"]}, [])}).values()
+    finally:
+        clients.close()
+    assert (w.tolist(), int(step)) == ([0.125] * 2, 3)
