@@ -180,6 +180,7 @@ class Graph:
         self._last_id = 0
         self.seed = None
         self._finalized = False
+        self._finalized_graph_defs = {}  # graph_io.shared_graph_def's, valid while finalized
         self._variable_scope_store = None
         self._lock = threading.RLock()
 
@@ -328,10 +329,12 @@ class Graph:
 
     def finalize(self):
         self._finalized = True
+        self._finalized_graph_defs = {}
 
     def _unsafe_unfinalize(self):
         # as TF: a MonitoredSession closing gives back a graph it found unfinalized
         self._finalized = False
+        self._finalized_graph_defs = {}
 
     # -- collections ------------------------------------------------------------------------------
     def add_to_collection(self, name, value):

@@ -52,6 +52,18 @@ def as_graph_def(graph, from_version=None, add_shapes=False):
     }
 
 
+def shared_graph_def(graph, add_shapes=True):
+    """`as_graph_def(graph, add_shapes=add_shapes)` for the engine's own writers (graph.pbtxt, the .meta
+    of every checkpoint): a finalized graph cannot change, so its def is built once per finalized
+    period and shared. Callers must not change it (hand `as_graph_def`'s own copy to users)."""
+    if not graph.finalized:
+        return as_graph_def(graph, add_shapes=add_shapes)
+    memo = graph._finalized_graph_defs
+    if add_shapes not in memo:
+        memo[add_shapes] = as_graph_def(graph, add_shapes=add_shapes)
+    return memo[add_shapes]
+
+
 def _source_name(ref):
     """The node that an input reference ("x", "x:1", "^x") reads from."""
     return ref.lstrip("^").partition(":")[0]

@@ -25,17 +25,27 @@ def _bucket_limits():
 BUCKET_LIMITS = _bucket_limits()
 
 
+_ZERO_BUCKET = int(np.searchsorted(BUCKET_LIMITS, 0.0, side="right"))
+
+
 def histogram_proto(values):
     """The HistogramProto of `values` (finite, any shape): each value lands in the first bucket whose
     limit exceeds it; runs of empty buckets collapse into their last limit, as TF encodes them."""
     x = np.asarray(values, np.float64).ravel()
+    # zeros (half of a ReLU layer's activations) are counted, not searched, and add nothing to the sums
+    nonzero_values = x[x != 0.0]
     # DBL_MAX itself would fall past the last bucket (out of bounds in TF's C++): it joins the last one
-    buckets = np.minimum(np.searchsorted(BUCKET_LIMITS, x, side="right"), len(BUCKET_LIMITS) - 1)
+    buckets = np.minimum(np.searchsorted(BUCKET_LIMITS, nonzero_values, side="right"), len(BUCKET_LIMITS) - 1)
     counts = np.bincount(buckets, minlength=len(BUCKET_LIMITS))
+    counts[_ZERO_BUCKET] += x.size - nonzero_values.size
     nonzero = counts > 0
     keep = nonzero | np.append(nonzero[1:], True)  # a non-empty bucket, or the end of an empty run
     # TF adds the values one by one in double precision: a running sum, not numpy's pairwise one
-    total, squares = (np.cumsum(x)[-1], np.cumsum(x * x)[-1]) if x.size else (0.0, 0.0)
+    total, squares = (
+        (np.cumsum(nonzero_values)[-1], np.cumsum(nonzero_values * nonzero_values)[-1])
+        if nonzero_values.size
+        else (0.0, 0.0)
+    )
     return summary_pb2.HistogramProto(
         min=x.min() if x.size else sys.float_info.max,
         max=x.max() if x.size else -sys.float_info.max,

@@ -344,7 +344,12 @@ def _fuse_dense(update):
         small = [i for i, op in enumerate(ops) if _small(op)]
         if len(small) < 2:
             return None
-        concatenated = _Concatenated(update, state, [var_names[i] for i in small], options)
+        # one per state for the same updates: the plans of a loop's plain and summary steps share its
+        # buffers, so switching between them does not lay the variables out anew
+        key = ("fused update", *[ops[i] for i in small])
+        concatenated = state.resources.get(key)
+        if concatenated is None:
+            concatenated = state.resources[key] = _Concatenated(update, state, [var_names[i] for i in small], options)
         inputs = [op.inputs[0] for op in ops] + list(first.inputs[1:])
         if len(small) == len(ops):
             return concatenated, inputs

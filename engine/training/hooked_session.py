@@ -127,6 +127,9 @@ class _Runner:
         self._by_identity, self._by_structure = {}, {}
         self._caller = (None, None, None)  # (fetch object, its snapshot, its structure key)
         self._args = SessionRunArgs(None)  # the last run's: a loop passes the same fetches every time
+        # the last feedless run's requests and signature: a loop's steps between the hooks' acting
+        # steps repeat them, and then need no key built and hashed
+        self._repeat = (None, None)
 
     def run(self, fetches, feed_dict=None):
         args = self._args
@@ -134,17 +137,26 @@ class _Runner:
             args = self._args = SessionRunArgs(fetches, feed_dict)
         context = SessionRunContext(args, self._sess)
         requests = [before_run(context) for before_run in self._before_runs]
-        feeds = _merged_feeds(feed_dict, requests)
-        signature = self._signature(fetches, requests, feeds)
-        values = signature.call(*feeds.values())
+        last_requests, signature = self._repeat
+        if feed_dict is None and requests == last_requests and self._caller_unchanged(fetches):
+            values = signature.call()  # `==` compares the requests by identity first: they are the same objects
+        else:
+            feeds = _merged_feeds(feed_dict, requests)
+            signature = self._signature(fetches, requests, feeds)
+            self._repeat = (requests, signature) if feeds is _NO_FEEDS else (None, None)
+            values = signature.call(*feeds.values())
         for after_run, unpack in signature.after_runs:
             after_run(context, _NO_VALUES if unpack is None else _values(unpack(values)))
         return signature.unpack_caller(values), context
 
+    def _caller_unchanged(self, fetches):
+        """Whether `fetches` is the fetch object of the last run, with the same items."""
+        last, snapshot, _ = self._caller
+        return last is fetches and snapshot is not None and tuple(fetches) == snapshot  # identity compares
+
     def _caller_key(self, fetches):
-        last, snapshot, key = self._caller
-        if last is fetches and snapshot is not None and tuple(fetches) == snapshot:  # identity compares
-            return key
+        if self._caller_unchanged(fetches):
+            return self._caller[2]
         key = _structure(fetches, self._graph)
         self._caller = (fetches, _snapshot(fetches), key)
         return key

@@ -25,6 +25,7 @@ from engine import errors, logging
 from engine.framework import eager
 from engine.framework.constant import constant
 from engine.framework.graph import GraphKeys, get_collection
+from engine.framework.graph_io import shared_graph_def
 from engine.framework.session import BaseSession
 from engine.training import checkpoint_management, meta_graph, saver_builder
 from engine.training.meta_graph import export_meta_graph
@@ -145,7 +146,8 @@ class Saver:
             model_checkpoint_path = checkpoint_file
         if write_meta_graph and in_graph:
             filename = checkpoint_management.meta_graph_filename(checkpoint_file, meta_graph_suffix)
-            export_meta_graph(filename, graph=sess.graph, saver_def=self.saver_def)
+            graph_def = shared_graph_def(sess.graph)  # the returned meta graph is dropped: sharing is safe
+            export_meta_graph(filename, graph_def=graph_def, graph=sess.graph, saver_def=self.saver_def)
         if write_state and model_checkpoint_path is not None:
             self._record(model_checkpoint_path, os.path.dirname(os.fspath(save_path)), latest_filename)
             self._maybe_delete_old_checkpoints(meta_graph_suffix)

@@ -15,7 +15,7 @@ from tensorboard.compat.proto.summary_pb2 import Summary
 from engine import logging
 from engine.framework.event_writer import FileWriterCache
 from engine.framework.graph import GraphKeys, get_collection, get_default_graph
-from engine.framework.graph_io import write_graph
+from engine.framework.graph_io import shared_graph_def, write_graph
 from engine.training.basic_session_run_hooks import SecondOrStepTimer, quiet_before_trigger, require_global_step
 from engine.training.global_step import get_global_step
 from engine.training.session_run_hook import SessionRunArgs, SessionRunHook
@@ -56,7 +56,7 @@ def _graph_def(graph):
     """The graph def of `graph`, or None: ops holding Python objects (py_func, input pipelines) have none
     here, and their checkpoints are then written without graph.pbtxt and .meta files."""
     try:
-        return graph.as_graph_def(add_shapes=True)
+        return shared_graph_def(graph)
     except (TypeError, ValueError) as err:
         logging.warning("Checkpoints are written without a meta graph: %s", err)
         return None

@@ -271,3 +271,21 @@ def test_control_flow_functions_round_trip(feed):
             want = sess.run(fetches, {feeds[0]: feed})
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w)
+
+
+def test_a_finalized_graph_shares_one_graph_def_until_it_is_unfinalized():
+    from engine.framework.graph_io import shared_graph_def
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.constant(1.0, name="a")
+    assert shared_graph_def(graph) is not shared_graph_def(graph)  # not finalized: it may still change
+    graph.finalize()
+    shared = shared_graph_def(graph)
+    assert shared is shared_graph_def(graph) and shared == graph.as_graph_def(add_shapes=True)
+    assert graph.as_graph_def(add_shapes=True) is not shared  # users get their own copy
+    graph._unsafe_unfinalize()
+    with graph.as_default():
+        tf.constant(2.0, name="b")
+    graph.finalize()
+    assert [node["name"] for node in shared_graph_def(graph)["node"]] == ["a", "b"]

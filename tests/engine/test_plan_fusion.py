@@ -158,3 +158,21 @@ def test_a_large_variable_is_updated_on_its_own_inside_the_fused_step():
         np.testing.assert_array_equal(g, w)
     assert stored[0].base is None  # its own array, not in a concatenation
     assert stored[1].base is stored[2].base is stored[3].base is not None
+
+
+def test_plans_of_the_same_updates_share_their_buffers_and_give_the_op_by_op_numbers():
+    # a training loop alternates the plan of its plain steps with that of its summary steps: both use
+    # one fused update, so switching does not lay the variables out anew
+    train_op, variables, loss = _model(tf.train.AdagradOptimizer(0.1))
+    with tf.Session() as fused, tf.Session() as plain:
+        for sess in (fused, plain):
+            sess.run(tf.global_variables_initializer())
+        watched = DebugSession(plain, check_numerics=False, interactive=False)
+        stored = []
+        for fetches in (train_op, [train_op, loss], train_op):
+            fused.run(fetches)
+            watched.run(fetches)
+            stored.append(fused._state.variables[variables[0]._var_name])
+        np.testing.assert_array_equal(fused.run(variables[0]), watched.run(variables[0]))
+    # double-buffered: the first and third runs wrote the same buffer
+    assert np.shares_memory(stored[0], stored[2]) and not np.shares_memory(stored[0], stored[1])
