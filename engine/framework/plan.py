@@ -176,9 +176,13 @@ def _unfed_message(tensor):
 
 
 class Plan:
-    """An executable schedule for one (fetches, feed keys) signature of one session."""
+    """An executable schedule for one (fetches, feed keys) signature of one session.
 
-    def __init__(self, fetches, feeds, state):
+    `rewrite(steps, slot, template, baked, fetched_slots)`, when given, may change the steps before
+    buffers are given their last readers (a loaded model's serving pass, engine/saved_model/serving_plan.py):
+    it returns the new steps, and adds to `template` and `baked` any value it makes known."""
+
+    def __init__(self, fetches, feeds, state, rewrite=None):
         fetch_ops = [f.op if hasattr(f, "value_index") else f for f in fetches]
         fed = set(feeds)
         slot = {t: i for i, t in enumerate(feeds)}
@@ -205,6 +209,8 @@ class Plan:
                 steps.append([_bind(op, state), ins, outs[0] if len(outs) == 1 else tuple(outs), (), op])
         self.feed_converters = [_feed_converter(t) for t in feeds]
         self.fetch_slots = [self._input_slot(f, slot, None) if hasattr(f, "value_index") else None for f in fetches]
+        if rewrite is not None:
+            steps = rewrite(steps, slot, template, baked, set(self.fetch_slots))
         steps = _live_steps(steps, set(self.fetch_slots), set(fetch_ops))
         self._mark_frees(steps, set(self.fetch_slots) | baked)
         self.steps = [tuple(s) for s in steps]

@@ -20,13 +20,20 @@ import threading
 import numpy as np
 
 from engine.framework.graph import Graph
+from engine.framework.plan import Plan
 from engine.framework.session import Session
-from engine.saved_model import importer, reader
+from engine.saved_model import importer, reader, serving_plan
 from engine.saved_model.errors import ModelLoadError, PredictionInputError
 from engine.saved_model.inputs import feed_values, instance_signature
 from engine.saved_model.loader import meta_graph_def
 from engine.saved_model.signature_constants import DEFAULT_SERVING_SIGNATURE_DEF_KEY
 from engine.saved_model.tag_constants import SERVING
+
+
+def _output(value):
+    """An output as an array the caller owns (a constant of the plan is shared by its runs: copied)."""
+    value = np.asarray(value)
+    return value if value.flags.writeable else value.copy()
 
 
 class Predictor:
@@ -78,8 +85,9 @@ class Predictor:
         return self.signatures[key]
 
     def _runner(self, key, names):
-        """This thread's compiled function for signature `key` fed the inputs `names` (its session restored
-        on first use)."""
+        """This thread's plan for signature `key` fed the inputs `names` (its session restored on first
+        use): `execute([values])` → output values. The plan is a serving plan: variables are constants
+        of it, and feature columns' subgraphs run as fused ops (engine/saved_model/serving_plan.py)."""
         runners = getattr(self._local, "runners", None)
         if runners is None:
             session = Session(graph=self._graph)
@@ -90,7 +98,8 @@ class Predictor:
         runner = runners.get((key, names))
         if runner is None:
             feeds, fetches = self._fetches[key]
-            runner = runners[key, names] = runners["session"].make_callable(fetches, [feeds[n] for n in names])
+            state = runners["session"]._state
+            runner = runners[key, names] = Plan(fetches, [feeds[n] for n in names], state, serving_plan.rewrite)
         return runner
 
     def predict(self, inputs, signature=None):
@@ -100,8 +109,8 @@ class Predictor:
         signature = self.default_signature_key if signature is None else signature
         spec = self.get_signature(signature)
         arrays = feed_values(signature, spec, inputs, self.optional_inputs[signature])
-        values = self._runner(signature, tuple(arrays))(*arrays.values())
-        return {key: np.asarray(value) for key, value in zip(spec.outputs, values)}
+        values = self._runner(signature, tuple(arrays)).execute(arrays.values())
+        return {key: _output(value) for key, value in zip(spec.outputs, values)}
 
     def instance_arrays(self, instance, signature=None):
         """One instance ({input name: value}, without the batch dimension) checked against the signature

@@ -406,6 +406,7 @@ _OWN_TEST_MODULES = (
     "engine.data.iterator_ops",
     "engine.ops.image_ops",  # tests/engine/test_image_ops.py
     "engine.ops.image_resize_ops",
+    "engine.ops.serving_fused_ops",  # tests/engine/saved_model/test_serving_plan.py: against the unfused plan
 )
 
 

@@ -1,0 +1,78 @@
+"""Fused ops of serving plans: each does, in one kernel, a subgraph that feature columns build.
+
+Nothing builds them into a graph: a loaded model's serving pass (engine/saved_model/serving_plan.py)
+puts them in its plan in place of the subgraph, once it has checked that the subgraph is exactly the
+one below, and tests/engine/saved_model/test_serving_plan.py pins their values to the unfused plan's,
+bit for bit.
+
+BucketizedSparseIds   a bucketized column as sparse ids (`BucketizedColumn._get_sparse_tensors`):
+                      Bucketize, Add of the per-dimension offsets, GreaterEqual 0 → Where, Shape,
+                      Reshape [-1] (and a Cast to int64, as a cross takes them): 7 steps.
+SparseSumLookup       a linear model's weighted sum of sparse ids (`safe_embedding_lookup_sparse`,
+                      combiner sum, no weights): two StridedSlices, GreaterEqual 0, two BooleanMasks,
+                      GatherV2, Cast, UnsortedSegmentSum: 8 steps.
+"""
+
+import functools
+
+import numpy as np
+
+from engine import dtypes
+from engine.framework.registry import NOT_DIFFERENTIABLE, defop
+from engine.ops.categorical_ops import _bucketize_kernel
+from engine.ops.gather_ops import _gather_kernel
+from engine.tensor_shape import TensorShape
+
+
+@functools.lru_cache(maxsize=256)
+def _every_cell(shape):
+    """The coordinates of every cell of an array of `shape`, in C order: what Where gives for a
+    condition true everywhere. Made once per shape (a serving batch size) and shared read-only."""
+    cells = np.ascontiguousarray(np.indices(shape, np.int64).reshape(len(shape), -1).T)
+    cells.setflags(write=False)
+    return cells
+
+
+def _bucketized_sparse_ids_kernel(x, *, boundaries, offsets, values_dtype):
+    # the pass fuses only offsets >= 0 small enough not to overflow: every id is >= 0, so Where keeps all
+    ids = np.add(_bucketize_kernel(x, boundaries=boundaries), offsets)
+    values = ids.reshape(-1)
+    if values_dtype != dtypes.int32:
+        values = values.astype(values_dtype.as_numpy_dtype)
+    return _every_cell(ids.shape), values, np.array(ids.shape, np.int64)
+
+
+def _bucketized_sparse_ids_rule(inputs, *, boundaries, offsets, values_dtype):
+    return [
+        (TensorShape([None, max(inputs[0].shape.ndims or 0, np.ndim(offsets))]), dtypes.int64),
+        (TensorShape([None]), values_dtype),
+        (TensorShape([max(inputs[0].shape.ndims or 0, np.ndim(offsets))]), dtypes.int64),
+    ]
+
+
+defop("BucketizedSparseIds", _bucketized_sparse_ids_kernel, _bucketized_sparse_ids_rule, grad=NOT_DIFFERENTIABLE)
+
+
+def _sparse_sum_lookup_kernel(params, indices, values, dense_shape, *, segments_dtype):
+    rows = indices[:, 0]
+    count = int(dense_shape[0].astype(segments_dtype.as_numpy_dtype))
+    if values.size and values.min() >= 0 and values.max() < params.shape[0]:
+        gathered = np.take(params, values, 0)  # every id kept, and in range: the gather's checks pass
+    else:
+        keep = values >= 0
+        values, rows = values[keep], rows[keep]
+        gathered = _gather_kernel(params, values, 0)
+    if len(rows) == count and rows.tobytes() == np.arange(count, dtype=rows.dtype).tobytes():
+        # one id a row, in order (a serving batch): each sum is 0 + its row, as np.add.at makes it
+        return np.add(gathered, gathered.dtype.type(0), out=gathered)
+    out = np.zeros((count,) + gathered.shape[1:], gathered.dtype)
+    np.add.at(out, rows, gathered)
+    return out
+
+
+def _sparse_sum_lookup_rule(inputs, *, segments_dtype):
+    params = inputs[0].shape.as_tuple()
+    return [(TensorShape(None if params is None else (None, *params[1:])), inputs[0].dtype)]
+
+
+defop("SparseSumLookup", _sparse_sum_lookup_kernel, _sparse_sum_lookup_rule, grad=NOT_DIFFERENTIABLE)
