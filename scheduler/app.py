@@ -35,6 +35,7 @@ from scheduler.replicas import run_replica
 from scheduler.settings import SchedulerSettings
 from scheduler.tasks import run_training_job
 from scheduler.workers import WorkerState
+from trainer.jobuser import JobUser
 
 log = logging.getLogger(__name__)
 CLAIM_RETRY_MAX_SECONDS = 60
@@ -104,15 +105,16 @@ def _registry_step(state: WorkerState) -> type[bootsteps.StartStopStep]:
     return Registry
 
 
-def create_celery(settings: SchedulerSettings, pool: str = "") -> Celery:
+def create_celery(settings: SchedulerSettings, pool: str = "", job_user: JobUser | None = None) -> Celery:
     """The application: queues per pool, reliability settings, the job task and the registry step.
 
-    Clients (the API's dispatcher) use it as it is; `scheduler.worker` runs it as a worker of `pool`.
+    Clients (the API's dispatcher) use it as it is; `scheduler.worker` runs it as a worker of `pool`,
+    starting jobs as `job_user` if one is given.
     """
     url, transport = celery_broker(settings.broker_url)
     app = Celery("mlctl", broker=url, set_as_current=False)
     app.conf.update(celery_config(settings), broker_transport=transport)
-    state = WorkerState.from_settings(settings)
+    state = WorkerState.from_settings(settings, job_user)
     state.pool = pool
     state.send_replica = lambda project, job_id, run_id, tier: app.send_task(
         REPLICA_TASK_NAME, args=(project, job_id, run_id), queue=pool_of(tier)

@@ -60,6 +60,10 @@ class SchedulerSettings(BaseSettings):
     api_url: str = "http://127.0.0.1:8080"
     worker_token: SecretStr | None = None
     work_root: Path | None = None
+    # A worker running as root starts each job as this user (trainer.jobuser); unset: as itself.
+    job_user: str | None = None
+    # The interpreter jobs run with; unset: the worker's own. It must be one the job user can run.
+    job_python: str | None = None
     # A running job's worker reports this often; past the timeout the API's reaper takes the job back.
     heartbeat_seconds: float = Field(default=1.0, gt=0, le=60)
     heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -52,8 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # Imported here, not at the top: `command()` serves the CLI, which must start without Celery.
     from scheduler.app import create_celery
+    from scheduler.workers import resolve_job_user
+    from trainer.jobuser import JobUserRefused
 
-    app = create_celery(SchedulerSettings(), pool=args.pool)
+    settings = SchedulerSettings()
+    try:
+        job_user = resolve_job_user(settings)
+    except JobUserRefused as exc:
+        parser.exit(2, f"mlctl worker: {exc}\n")
+    app = create_celery(settings, pool=args.pool, job_user=job_user)
     app.worker_main(worker_argv(args.pool, max(1, args.concurrency), args.loglevel))
 
 

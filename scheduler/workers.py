@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 from scheduler.client import WorkerApi
 from scheduler.settings import SchedulerSettings
 from trainer import JobSpec, RuntimeConfig
+from trainer.jobuser import JobUser, job_user
 from trainer.unpack import UnpackLimits
 
 # (project, job id, run id, scale tier): sends a message for one more replica of a cluster job's run.
@@ -33,7 +35,8 @@ class WorkerState:
     running: int = 0
 
     @classmethod
-    def from_settings(cls, settings: SchedulerSettings) -> WorkerState:
+    def from_settings(cls, settings: SchedulerSettings, job_user: JobUser | None = None) -> WorkerState:
+        """`job_user`: what `resolve_job_user` returned at the worker's start."""
         assert settings.work_root is not None, "filled by the settings' validator"
         unpack = UnpackLimits(max_bytes=settings.max_unpacked_bytes, max_files=settings.max_unpacked_files)
         config = RuntimeConfig(
@@ -42,8 +45,22 @@ class WorkerState:
             heartbeat_seconds=settings.heartbeat_seconds,
             batch_seconds=0.1,
             grace_seconds=settings.stop_grace_seconds,
+            python=job_python(settings),
+            job_user=job_user,
         )
         return cls(settings, WorkerApi(settings.api_url, settings.worker_token_value()), config)
+
+
+def job_python(settings: SchedulerSettings) -> str:
+    return settings.job_python or sys.executable
+
+
+def resolve_job_user(settings: SchedulerSettings) -> JobUser | None:
+    """The user `MLCTL_JOB_USER` names, checked (`trainer.jobuser.JobUserRefused` says why not); None if unset."""
+    if not settings.job_user:
+        return None
+    assert settings.work_root is not None, "filled by the settings' validator"
+    return job_user(settings.job_user, job_python(settings), settings.work_root)
 
 
 def _seconds(duration: str | None) -> float | None:

@@ -28,6 +28,7 @@ class JobDir:
         self.fs, self.base = fsspec.core.url_to_fs(url)
         self.remote = not isinstance(self.fs, LocalFileSystem)
         self.path = staging if self.remote else Path(self.base)
+        self.created = False  # whether `pull` made the folder (else it was there: an earlier attempt's, or anyone's)
         self._pushed: dict[Path, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
@@ -37,7 +38,12 @@ class JobDir:
 
     def pull(self) -> None:
         """Create the folder; for a remote URL, copy down what an earlier attempt left."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True)
+            self.created = True
+        except FileExistsError:
+            if not self.path.is_dir():
+                raise
         if self.remote:
             try:
                 self._pull()

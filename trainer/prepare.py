@@ -2,7 +2,8 @@
 
 The result is the import path of the job, the folder holding the module to run first (so a
 user package named `trainer` wins over the platform's), then the other packages, then the
-dependency folders.
+dependency folders. With a job user (`trainer.jobuser`) the job folder is then handed to it,
+and so is a local job dir made for this job.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from trainer import dependencies
 from trainer.errors import JobCancelled, PackageError
 from trainer.fetch import fetch
 from trainer.jobdir import JobDir
+from trainer.jobuser import hand_over
 from trainer.spec import JobSpec, RuntimeConfig
 from trainer.unpack import find_package_root, library_root, module_file, project_root, unpack
 
@@ -97,4 +99,9 @@ def prepare(spec: JobSpec, config: RuntimeConfig, folder: Path, note: Note) -> P
     cwd, tmp_dir = folder / "work", folder / "tmp"
     cwd.mkdir()
     tmp_dir.mkdir()
-    return Prepared(python_path, _job_dir(spec, folder), cwd, tmp_dir)
+    job_dir = _job_dir(spec, folder)
+    if config.job_user is not None:
+        hand_over(folder, config.job_user)
+        if job_dir is not None and job_dir.created and not job_dir.remote:
+            hand_over(job_dir.path, config.job_user)
+    return Prepared(python_path, job_dir, cwd, tmp_dir)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from trainer.errors import TrainerError
+from trainer.jobuser import JobUser, as_user
 from trainer.limits import Limits, rlimits
 from trainer.logs import STDERR, STDOUT, LogBuffer
 
@@ -48,6 +49,7 @@ class Command:
     cwd: Path
     env: Mapping[str, str]
     limits: Limits | None = None
+    user: JobUser | None = None  # None: the worker's own user
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ def _supervise(
 def _child_setup(limits: Limits | None) -> Callable[[], None]:
     """What the child runs between fork and exec: die with the worker, then take its limits.
 
+    It runs after `subprocess` changed the child's user (`Command.user`), which clears a
+    parent-death signal set before.
+
     PR_SET_PDEATHSIG makes the kernel SIGKILL the job when the thread that started it dies, so
     a worker killed with SIGKILL leaves no job running unsupervised beside its retry (the thread
     is `run_job`'s caller, which waits for the job). Everything is computed here, in the parent,
@@ -184,6 +189,7 @@ def _start(command: Command) -> subprocess.Popen[bytes]:
         start_new_session=True,
         preexec_fn=_child_setup(command.limits),
         close_fds=True,
+        **as_user(command.user),
     )
 
 

@@ -84,7 +84,9 @@ def _command(spec: JobSpec, config: RuntimeConfig, prepared: Prepared) -> Comman
     job_dir = prepared.job_dir.path if prepared.job_dir is not None else None
     env = job_environment(prepared.python_path, spec.training_input, prepared.tmp_dir, replica=spec.replica,
                           job_dir=job_dir)  # fmt: skip
-    return Command(argv, prepared.cwd, env, spec.limits or limits_for(spec.scale_tier))
+    if config.job_user is not None:  # the worker's HOME (root's) is not the job user's to write
+        env.update(HOME=str(prepared.cwd), USER=config.job_user.name, LOGNAME=config.job_user.name)
+    return Command(argv, prepared.cwd, env, spec.limits or limits_for(spec.scale_tier), config.job_user)
 
 
 def _stop_reason(spec: JobSpec, started: float) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from trainer.cluster import Replica
 from trainer.dependencies import PipOptions
+from trainer.jobuser import JobUser
 from trainer.limits import Limits
 from trainer.logs import MASTER_TASK, LogCap, LogLine
 from trainer.states import JobState
@@ -119,6 +120,7 @@ class RuntimeConfig:
     sync_seconds: float = 60.0
     keep_job_folder: bool = False
     python: str = sys.executable
+    job_user: JobUser | None = None  # None: jobs run as the worker's user (see trainer.jobuser)
 
     def pip_options(self) -> PipOptions:
         return self.pip or PipOptions(cache_dir=self.work_root / "dependency-cache")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from scheduler.broker import celery_broker
 from scheduler.layouts import layout_of
 from scheduler.pools import POOLS, TIER_POOLS, pool_of
 from scheduler.settings import SchedulerSettings
+from scheduler.workers import WorkerState, resolve_job_user
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,6 +62,23 @@ def test_the_embedded_broker_is_kombus_sqlalchemy_transport_tuned(tmp_path: Path
 def test_a_visibility_timeout_shorter_than_a_job_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="visibility_timeout"):
         SchedulerSettings(data_dir=tmp_path, max_running_seconds=3600, broker_visibility_timeout_seconds=600)
+
+
+def test_a_worker_refuses_at_start_a_job_user_it_cannot_use(tmp_path: Path) -> None:
+    env = {**os.environ, "MLCTL_DATA_DIR": str(tmp_path), "MLCTL_JOB_USER": "no-such-user"}
+    argv = [sys.executable, "-m", "scheduler.worker", "--pool", "basic"]
+    started = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2
+    assert started.stderr == "mlctl worker: MLCTL_JOB_USER=no-such-user: there is no such user on this host\n"
+
+
+def test_without_a_job_user_jobs_run_as_the_worker_with_its_interpreter(tmp_path: Path) -> None:
+    settings = SchedulerSettings(data_dir=tmp_path)
+    assert resolve_job_user(settings) is None
+    config = WorkerState.from_settings(settings).config
+    assert (config.job_user, config.python) == (None, sys.executable)
+    other = SchedulerSettings(data_dir=tmp_path, job_python="/opt/py")
+    assert WorkerState.from_settings(other).config.python == "/opt/py"
 
 
 def test_nothing_binds_a_broker_at_import() -> None:
