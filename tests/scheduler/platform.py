@@ -82,11 +82,12 @@ class Platform:
         env = {f"MLCTL_{name.upper()}": _env_value(value) for name, value in values.items() if value is not None}
         return {**os.environ, **env}
 
-    def start_worker(self, pool: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
-        """A worker subprocess of `pool`; returns once the registry shows it live."""
+    def start_worker(self, pool: str, concurrency: int = 1, **env: str) -> subprocess.Popen[bytes]:
+        """A worker subprocess of `pool` (`env`: variables of its own); returns once the registry shows it live."""
         log = (self.data_dir / f"worker-{pool}-{len(self.workers)}.log").open("ab")
         argv = command(pool, concurrency, "WARNING")
-        worker = subprocess.Popen(argv, cwd=REPO, env=self.worker_env(), stdout=log, stderr=subprocess.STDOUT)
+        environ = {**self.worker_env(), **env}
+        worker = subprocess.Popen(argv, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(worker)
         client = self.client("any")
         wait_for(lambda: any(f"-{worker.pid}" in w["name"] for p in client.list_pools()["pools"] for w in p["workers"]))

@@ -1,25 +1,13 @@
-"""Jobs started as a separate unprivileged user (`MLCTL_JOB_USER`), for real: real processes as `nobody`.
-
-Starting a process as another user needs root (these tests run as root; elsewhere they skip,
-saying so). The job user must be able to run the interpreter: a venv whose Python lives under
-root's home is not one it can, so the system's `python3` is tried next, as an operator would
-set `MLCTL_JOB_PYTHON`. pytest's temporary folders are root's alone, so the work folder and
-job dirs live in a folder of the test's own that others may enter.
-"""
+"""Jobs started as a separate unprivileged user (`MLCTL_JOB_USER`): real processes as `nobody`
+through the runtime, and the worker's checks at start (see tests/jobuser.py for what they need)."""
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
+from tests.jobuser import JOB_USER, TASK, needs_root, open_folder, root_only_file, runnable
 from tests.trainer.archives import sdist
 from tests.trainer.conftest import RecordingSink
 from trainer.jobuser import JobUser, JobUserRefused, job_user
@@ -27,52 +15,13 @@ from trainer.runtime import run_job
 from trainer.spec import JobSpec, RuntimeConfig
 from trainer.states import JobState
 
-JOB_USER = "nobody"
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="starting a process as another user needs root")
-# Says who it runs as, tries a file only root may read, and writes where a job writes.
-TASK = """
-import os, sys
-job_dir = sys.argv[sys.argv.index("--job-dir") + 1]
-print("uid", os.getuid(), "gid", os.getgid(), "groups", os.getgroups())
-try:
-    open(sys.argv[1]).read()
-except PermissionError as exc:
-    print("refused:", type(exc).__name__)
-with open(os.path.join(job_dir, "model.ckpt-1"), "w") as out:
-    out.write("weights")
-for folder in (os.getcwd(), os.environ["TMPDIR"], os.environ["HOME"]):
-    open(os.path.join(folder, "scratch"), "w").close()
-print("wrote the checkpoint")
-"""
-
-
-@pytest.fixture
-def open_folder() -> Iterator[Path]:
-    """A folder of the test's own that other users may enter (not list)."""
-    folder = Path(tempfile.mkdtemp(prefix="mlctl-jobuser-"))
-    folder.chmod(0o711)
-    yield folder
-    shutil.rmtree(folder)
-
-
-@pytest.fixture
-def runnable(open_folder: Path) -> tuple[JobUser, str]:
-    """The job user and an interpreter it can run, as a worker would resolve them at start."""
-    try:
-        pwd.getpwnam(JOB_USER)
-    except KeyError:
-        pytest.skip(f"no user {JOB_USER!r} on this host")
-    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
-        with suppress(JobUserRefused):
-            return job_user(JOB_USER, python, open_folder / "work"), python
-    pytest.skip(f"{JOB_USER} can run neither {sys.executable} nor /usr/bin/python3")
+__all__ = ["open_folder", "runnable"]  # fixtures
+pytestmark = needs_root
 
 
 def _run(open_folder: Path, runnable: tuple[JobUser, str], job_dir: Path, sink: RecordingSink) -> JobState:
     user, python = runnable
-    secret = open_folder / "work" / "worker.token"
-    secret.write_text("the worker's secret")
-    secret.chmod(0o600)
+    secret = root_only_file(open_folder / "work")
     package = sdist(open_folder, {"trainer/__init__.py": "", "trainer/task.py": TASK})
     spec = JobSpec("as_user", "trainer.task", package_uris=(str(package),), args=(str(secret),), job_dir=str(job_dir))
     config = RuntimeConfig(work_root=open_folder / "work", python=python, job_user=user, grace_seconds=1.0)
