@@ -10,18 +10,23 @@ Requests (header "cmd"), each answered with the current values of the variables 
         the variable writes of one training step, in the order the task's session ran them. With
         `aggregate` N > 0 (SyncReplicasOptimizer) the answer waits until N pushes of this step arrived:
         their gradients are averaged and applied once; a push for an older step is dropped, as TF drops
-        stale gradients.
+        stale gradients. A push's op list is compiled once into a WritePlan (the dense updates of
+        one optimizer fused), whose steps are then one numpy update per run of such ops.
 """
+
+import itertools
 
 import numpy as np
 
-import engine.ops.state_ops
-import engine.ops.training_ops  # noqa: F401 (the update kernels the pushes name)
-from engine.framework.registry import OPS
+import engine.ops.state_ops  # noqa: F401 (the assign kernels the pushes name)
+from engine.distribute.wire import ZERO_COPY_BYTES
+from engine.framework.registry import OPS, Unfused
 from engine.framework.state import RunState
+from engine.ops.training_ops import UPDATES, concatenated_update
 from engine.tensor_shape import TensorShape
 
 UNINITIALIZED = "uninitialized"
+_DENSE = "Apply"
 
 
 def _attrs(attrs):
@@ -30,28 +35,85 @@ def _attrs(attrs):
     return attrs
 
 
-def split_inputs(ops, arrays):
-    """[(type, attrs, inputs)] from a push's op list and its arrays, in order."""
-    result, at = [], 0
-    for op_type, attrs, count in ops:
-        result.append((op_type, _attrs(attrs), arrays[at : at + count]))
-        at += count
-    return result
+def _options(attrs):
+    return {k: v for k, v in attrs.items() if k not in ("var_names", "shape")}
 
 
-def _averaged(steps):
-    """One step's writes with each update's gradient averaged over the pushes of `steps`
-    (IndexedSlices gradients: the rows of all, their values divided by the count)."""
+class WritePlan:
+    """How this ps applies the writes of a push with a given op list, made once per list: each op's
+    kernel with its attributes bound, and each run of consecutive dense updates of one optimizer with
+    the same options fused into one update of the variables' concatenation, as a local session fuses
+    them. A fused variable's buffers are reused from step to step, so only variables the wire packs
+    (copies) are fused: a larger one is sent zero-copy and must not change while it is being sent."""
+
+    def __init__(self, state, ops):
+        self.types = [op_type for op_type, _, _ in ops]
+        ends = list(itertools.accumulate(count for _, _, count in ops))
+        self.slices = [slice(end - count, end) for end, (_, _, count) in zip(ends, ops)]
+        self.kernels = [_bound_kernel(state, op_type, attrs) for op_type, attrs, _ in ops]
+        self.runs = []  # (first op, end, the fused update or None)
+        for (op_type, options), group in itertools.groupby(
+            enumerate(ops), key=lambda item: (item[1][0], _options(item[1][1]))
+        ):
+            members = [i for i, _ in group]
+            fused = _fused(state, op_type, options, [ops[i][1] for i in members])
+            self.runs.append((members[0], members[-1] + 1, fused))
+
+    def split(self, arrays):
+        """Each op's inputs, from a push's arrays."""
+        return [arrays[s] for s in self.slices]
+
+    def apply(self, inputs):
+        for start, end, fused in self.runs:
+            if fused is not None and _same_hyper(inputs[start:end]):
+                try:
+                    fused(*[op_inputs[0] for op_inputs in inputs[start:end]], *inputs[start][1:])
+                    continue
+                except Unfused:  # not uniform: op by op (nothing was changed)
+                    pass
+            for i in range(start, end):
+                self.kernels[i](*inputs[i])
+
+
+def _bound_kernel(state, op_type, attrs):
+    kernel, attrs = OPS[op_type].kernel, _attrs(attrs)
+    return lambda *inputs: kernel(state, None, *inputs, **attrs)
+
+
+def _fused(state, op_type, options, attrs):
+    """The fused update of the dense updates of these attributes, or None where they stay op by op."""
+    kind = op_type[len(_DENSE) :]
+    if not op_type.startswith(_DENSE) or kind not in UPDATES or len(attrs) < 2:
+        return None
+    var_names = [a["var_names"] for a in attrs]
+    names = [name for names in var_names for name in names]
+    if len(set(names)) != len(names):
+        return None  # a variable updated twice: the second update must see the first
+    current = [state.variables.get(name) for name in names]
+    if any(value is None or value.nbytes >= ZERO_COPY_BYTES for value in current):
+        return None
+    return concatenated_update(kind, state, var_names, options)
+
+
+def _same_hyper(inputs):
+    """Whether the ops' hyper-parameters (the inputs after the gradient) are the same values."""
+    first = [h.tobytes() for h in inputs[0][1:]]
+    return all(len(op[1:]) == len(first) and [h.tobytes() for h in op[1:]] == first for op in inputs[1:])
+
+
+def _averaged(plan, steps):
+    """One step's inputs with each update's gradient averaged over the pushes `steps` (each a list of
+    op inputs; IndexedSlices gradients: the rows of all, their values divided by the count)."""
     first, n = steps[0], len(steps)
     merged = []
-    for i, (op_type, attrs, inputs) in enumerate(first):
-        if op_type.startswith("SparseApply"):
-            values = np.concatenate([s[i][2][0] for s in steps]) / np.asarray(n, inputs[0].dtype)
-            indices = np.concatenate([s[i][2][1] for s in steps])
+    for i, (op_type, inputs) in enumerate(zip(plan.types, first)):
+        if op_type.startswith("Sparse" + _DENSE):
+            values = np.concatenate([s[i][0] for s in steps]) / np.asarray(n, inputs[0].dtype)
+            indices = np.concatenate([s[i][1] for s in steps])
             inputs = [values, indices, *inputs[2:]]
-        elif op_type.startswith("Apply"):
-            inputs = [sum(s[i][2][0] for s in steps) / np.asarray(n, inputs[0].dtype), *inputs[1:]]
-        merged.append((op_type, attrs, inputs))
+        elif op_type.startswith(_DENSE):
+            inputs = [sum(s[i][0] for s in steps) / np.asarray(n, inputs[0].dtype), *inputs[1:]]
+        merged.append(inputs)
     return merged
 
 
@@ -64,7 +126,8 @@ class ParameterServer:
         self.state = RunState()
         self.initialized = False
         self.step = 0  # the global step this ps's variables are at (counts synchronous aggregations)
-        self._gathering = []  # (identity, names, writes) of the pushes of the current synchronous step
+        self._gathering = []  # (identity, names, op inputs) of the pushes of the current synchronous step
+        self._plans = {}  # a push's op list (as a key) → its WritePlan
 
     def values(self, names):
         return {"ok": True, "names": names, "step": self.step}, [self.state.variables[n] for n in names]
@@ -84,24 +147,31 @@ class ParameterServer:
         if command == "pull":
             return [(identity, *self.values(header["names"]))]
         if command == "push":
-            return self._push(identity, header, split_inputs(header["ops"], arrays))
+            plan = self._plan(header["ops"])
+            return self._push(identity, header, plan, plan.split(arrays))
         return [(identity, {"ok": False, "error": f"unknown command {command!r}"}, [])]
 
-    def _apply(self, writes):
-        for op_type, attrs, inputs in writes:
-            OPS[op_type].kernel(self.state, None, *inputs, **attrs)
+    def _plan(self, ops):
+        # what each op writes names it: a push's attributes are its graph's, the same at every step
+        key = tuple(
+            (op_type, str(attrs.get("var_names", attrs.get("var_name"))), count) for op_type, attrs, count in ops
+        )
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = WritePlan(self.state, ops)
+        return plan
 
-    def _push(self, identity, header, writes):
+    def _push(self, identity, header, plan, inputs):
         aggregate = header.get("aggregate", 0)
         if not aggregate:
-            self._apply(writes)
+            plan.apply(inputs)
             return [(identity, *self.values(header["names"]))]
-        if header["step"] < self.step or not writes:
+        if header["step"] < self.step or not inputs:
             return [(identity, *self.values(header["names"]))]  # stale: dropped; the current values
-        self._gathering.append((identity, header["names"], writes))
+        self._gathering.append((identity, header["names"], inputs))
         if len(self._gathering) < aggregate:
             return []
         gathered, self._gathering = self._gathering, []
-        self._apply(_averaged([w for _, _, w in gathered]))
+        plan.apply(_averaged(plan, [op_inputs for _, _, op_inputs in gathered]))
         self.step += 1
         return [(waiting, *self.values(names)) for waiting, names, _ in gathered]

@@ -137,10 +137,11 @@ class ClusterSession(Session):
         if not self._fresh:
             self._exchange()
         self._fresh = False
-        started = time.perf_counter()
+        started, protocol = time.perf_counter(), self._protocol_secs()
         try:
             result = run(*args)
-            self.compute_secs += time.perf_counter() - started
+            # a run's time less what its reads spent taking the previous step's answer
+            self.compute_secs += time.perf_counter() - started - (self._protocol_secs() - protocol)
         except BaseException:
             for writes in self._outbox:
                 writes.clear()  # a failed run sends nothing, as a failed TF step applies nothing
@@ -150,6 +151,10 @@ class ClusterSession(Session):
             self.steps += 1
             self._fresh = True
         return result
+
+    def _protocol_secs(self):
+        stats = self._clients.stats
+        return stats["serialise_secs"] + stats["wait_secs"]
 
     def _exchange(self, timeout_secs=None):
         """Sends each ps its writes (or a pull) and stores the values it answers with."""

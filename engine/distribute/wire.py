@@ -16,7 +16,7 @@ import numpy as np
 from engine.tensor_shape import TensorShape
 
 # below this size ZeroMQ copies a frame faster than it tracks a zero-copy one (its documented advice)
-_ZERO_COPY_BYTES = 64 * 1024
+ZERO_COPY_BYTES = 64 * 1024
 _PACKED = 1  # the frame of the small arrays (frame 0 is the header)
 
 
@@ -34,7 +34,7 @@ def frames(header, arrays=()):
     arrays = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in map(np.asarray, arrays)]
     small, large, layout, offset = [], [], [], 0
     for a in arrays:
-        if a.nbytes < _ZERO_COPY_BYTES:
+        if a.nbytes < ZERO_COPY_BYTES:
             layout.append([a.dtype.str, list(a.shape), _PACKED, offset])
             small.append(a)
             offset += a.nbytes
@@ -54,7 +54,7 @@ def send(socket, header, arrays=(), prefix=()):
 
 def _copies(parts):
     """Whether to send `parts` copied: unless one of them is large enough for ZeroMQ to send it zero-copy."""
-    return all(getattr(p, "nbytes", 0) < _ZERO_COPY_BYTES for p in parts)
+    return all(getattr(p, "nbytes", 0) < ZERO_COPY_BYTES for p in parts)
 
 
 def unpack(parts):

@@ -382,6 +382,13 @@ for _name, (_update, _sparse) in UPDATES.items():
     )
 
 
+def concatenated_update(kind, state, var_names, options):
+    """`update(*grads, *hyper)`: the dense updates of optimizer `kind` for the variables (and slots)
+    `var_names` of `state` as one update of their concatenation (a parameter server's fused apply).
+    Raises Unfused before changing anything when the values are not uniform in dtype or shape."""
+    return _Concatenated(UPDATES[kind][0], state, var_names, options)
+
+
 def apply_update(kind, variable, slots, grad, hyper, **options):
     """Adds the fused update op of optimizer `kind` for `variable`, its slot variables and `grad`."""
     var_names = (variable._var_name,) + tuple(s._var_name for s in slots)

@@ -63,3 +63,34 @@ def test_a_chiefs_init_answers_the_pushes_it_overtakes():
     assert ps.handle(b"a", push(0, 2), [np.ones(2, np.float32), HALF]) == []
     replies = init(ps, [0.0, 0.0], step=5)  # a restarted chief restored a checkpoint of step 5
     assert answered(replies[1:]) == [(b"a", 5, [0.0, 0.0])]
+
+
+ADAGRAD = [
+    ["ApplyAdagrad", {"var_names": ["w", "w/Adagrad"], "shape": [2]}, 2],
+    ["ApplyAdagrad", {"var_names": ["b", "b/Adagrad"], "shape": []}, 2],
+]
+
+
+def _adagrad_pushes(lrs):
+    """A ps after three pushes of ADAGRAD with learning rates `lrs` (one per op), and the numpy numbers."""
+    ps = ParameterServer()
+    names = ["w", "w/Adagrad", "b", "b/Adagrad"]
+    start = [np.array([1.0, -2.0], np.float32), np.full(2, 0.1, np.float32), np.array(0.5, np.float32)]
+    ps.handle(b"chief", {"cmd": "init", "step": 0, "names": names}, [*start, np.array(0.1, np.float32)])
+    expected = {name: ps.state.variables[name].copy() for name in names}
+    header = {"cmd": "push", "ops": ADAGRAD, "names": names, "step": 0, "aggregate": 0}
+    for k in range(3):
+        grads = [np.array([0.5, 1.5], np.float32) * (k + 1), np.array(-0.25 * (k + 1), np.float32)]
+        lr = [np.array(x, np.float32) for x in lrs]
+        [(_, _, values)] = ps.handle(b"w", header, [grads[0], lr[0], grads[1], lr[1]])
+        for (var, accum), grad, rate in zip((("w", "w/Adagrad"), ("b", "b/Adagrad")), grads, lr):
+            expected[accum] = expected[accum] + grad * grad
+            expected[var] = expected[var] - grad * rate / np.sqrt(expected[accum])
+    return dict(zip(names, values)), expected
+
+
+def test_a_push_applies_its_updates_as_the_kernels_do_fused_or_op_by_op():
+    for lrs in ([0.05, 0.05], [0.05, 0.2]):  # one learning rate: one fused update; two: op by op
+        values, expected = _adagrad_pushes(lrs)
+        for name, value in expected.items():
+            np.testing.assert_allclose(values[name], value, rtol=1e-6, err_msg=name)
