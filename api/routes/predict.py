@@ -88,7 +88,7 @@ async def measured(request: Request, project: str, model: str, version: str | No
     names = ("", "")
     try:
         body = await read_json(request, serving.settings.max_predict_body_bytes)
-        deployment = await serving.deployment(project, model, version)
+        deployment = serving.known(project, model, version) or await serving.deployment(project, model, version)
         names = (deployment.model, deployment.version)
         return json_response(await handle(serving, deployment, body))
     except ApiError as exc:

@@ -24,7 +24,7 @@ from typing import Any
 
 from api.serving.instances import Columns
 
-Outputs = dict[str, Any]  # a batch's outputs, one row per instance
+Outputs = Any  # what a batch's run returns (the server's: api.serving.instances.BatchOutputs)
 Run = Callable[[Columns], Outputs]
 
 

@@ -129,9 +129,27 @@ def _text(item: Any) -> Any:
     return item
 
 
-def jsonable(outputs: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """A batch's outputs as orjson writes them (see `_jsonable`), made once per batch, not per request."""
-    return {name: _jsonable(value) for name, value in outputs.items()}
+class BatchOutputs:
+    """A batch's outputs as orjson writes them (see `_jsonable`), made once per batch, and their rows
+    (ML Engine's answer: an object per instance) made once, when a request first asks: each request of
+    the batch then takes its slice of them."""
+
+    __slots__ = ("_rows", "columns")
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+        self._rows: list[dict[str, Any]] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            names = list(self.columns)
+            self._rows = [dict(zip(names, row)) for row in zip(*self.columns.values())]
+        return self._rows
+
+
+def jsonable(outputs: Mapping[str, np.ndarray]) -> BatchOutputs:
+    """A batch's outputs ready for every request of the batch to answer from (`answer_of`)."""
+    return BatchOutputs({name: _jsonable(value) for name, value in outputs.items()})
 
 
 def answer(outputs: Mapping[str, np.ndarray], start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
@@ -141,15 +159,14 @@ def answer(outputs: Mapping[str, np.ndarray], start: int, stop: int, columnar_fo
     return answer_of(jsonable(outputs), start, stop, columnar_form, bare_single)
 
 
-def answer_of(outputs: Mapping[str, Any], start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
-    """`answer` from outputs already made `jsonable` (arrays or lists with a row per instance)."""
-    parts = {name: value[start:stop] for name, value in outputs.items()}
-    if len(parts) == 1 and bare_single:
-        return next(iter(parts.values()))
+def answer_of(outputs: BatchOutputs, start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
+    """`answer` from outputs already made `jsonable`."""
+    columns = outputs.columns
+    if len(columns) == 1 and bare_single:
+        return next(iter(columns.values()))[start:stop]
     if columnar_form:
-        return parts
-    names = list(parts)
-    return [dict(zip(names, row)) for row in zip(*(parts[name] for name in names))]
+        return {name: value[start:stop] for name, value in columns.items()}
+    return outputs.rows()[start:stop]
 
 
 def dumps(value: Any) -> bytes:

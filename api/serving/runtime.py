@@ -96,11 +96,16 @@ class Serving:
         self._reading: dict[tuple[str, str, str | None], asyncio.Future[Deployment]] = {}
         self._loads: set[asyncio.Task[None]] = set()
 
+    def known(self, project: str, model: str, version: str | None) -> Deployment | None:
+        """What a name means if it was read within the period: the hot path, without a coroutine."""
+        cached = self._deployments.get((project, model, version))
+        return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
     async def deployment(self, project: str, model: str, version: str | None) -> Deployment:
         key = (project, model, version)
-        cached = self._deployments.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        cached = self.known(*key)
+        if cached is not None:
+            return cached
         # One read per name at a time: under load, every request that comes while it runs waits for it,
         # instead of each queueing a read (and a lastUseTime write) of its own behind SQLite's lock.
         reading = self._reading.get(key)
@@ -164,7 +169,7 @@ class Serving:
 
             run = runner(loaded.predictor, key)
 
-            def run_jsonable(columns: Columns) -> Outputs:
+            def run_jsonable(columns: Columns) -> instances.BatchOutputs:
                 return instances.jsonable(run(columns))
 
             settings = self.settings
@@ -174,9 +179,9 @@ class Serving:
 
     async def predict(
         self, deployment: Deployment, loaded: Loaded, key: str, request: Request
-    ) -> tuple[Outputs, int, int]:
-        """This request's slice of its batch's outputs (made `instances.jsonable`); an input error names the
-        request's instance."""
+    ) -> tuple[instances.BatchOutputs, int, int]:
+        """This request's slice (start, stop) of its batch's outputs (made `instances.jsonable`); an input
+        error names the request's instance."""
         try:
             return await self._batcher(deployment, loaded, key).submit(request.columns, request.count)
         except INPUT_ERRORS as exc:

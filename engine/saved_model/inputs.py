@@ -66,8 +66,9 @@ def _check_shape(key, info, arr):
         raise _error(
             key, info, f"shape {format_shape(TensorShape(arr.shape))} (rank {arr.ndim}, expected rank {len(dims)})"
         )
-    if any(d is not None and d != n for d, n in zip(dims, arr.shape)):
-        raise _error(key, info, f"shape {format_shape(TensorShape(arr.shape))}")
+    for d, n in zip(dims, arr.shape):  # a loop, not any(generator): this runs for every input of every batch
+        if d is not None and d != n:
+            raise _error(key, info, f"shape {format_shape(TensorShape(arr.shape))}")
 
 
 def to_array(key, info, value):
