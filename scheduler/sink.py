@@ -3,9 +3,10 @@
 The runtime's calls only enqueue, so a slow or restarting API never slows the job. The
 reporter thread sends in order (log batches with increasing sequence numbers, states,
 heartbeats), retrying each until the API takes it: a restart of the API loses no line, and a
-batch retried after a lost answer is stored once. The log's closing lines travel with the final
-state (`finish`), stored in one transaction with it. Answers carry the job's state, so a
-CANCELLING job is noticed within one heartbeat. A run the API no longer recognises
+batch retried after a lost answer is stored once. The log's closing lines (`Job completed
+successfully.`) travel with the final state (`finish`) and are stored in one transaction with it,
+or not at all: a run handed back says so in its release note instead. Answers carry the job's
+state, so a CANCELLING job is noticed within one heartbeat. A run the API no longer recognises
 (ABORTED: the reaper gave the job to another worker) stops its job and reports nothing more.
 """
 
@@ -15,7 +16,6 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from scheduler.client import ApiUnavailable, Refused, RunAborted, WorkerApi
@@ -62,7 +62,7 @@ class ApiSink:
         self._closing = False
         self._beat_pending = False
         self._seq = 0
-        self._closing_batch: tuple[int, list[dict[str, Any]]] | None = None  # held for `finish`
+        self._closing_lines: list[dict[str, Any]] = []  # the log's last lines, held for `finish`
         self._thread = threading.Thread(target=self._report, name=f"report-{job_id}", daemon=True)
 
     def __enter__(self) -> ApiSink:
@@ -70,7 +70,6 @@ class ApiSink:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._send_closing_as_log()  # the run ended without `finish` (stopped, taken back, restarted)
         with self._ready:
             self._closing = True
             self._ready.notify()
@@ -84,15 +83,14 @@ class ApiSink:
         if not state.is_terminal:
             if self.reports_state:
                 self._put(lambda: self.api.report_state(self.project, self.job_id, self.run_id, state.value, message))
-            return
-        if closing:
-            self._seq += 1
-            self._closing_batch = (self._seq, [line_json(line) for line in closing])
-        if not self.reports_state:
-            self._send_closing_as_log()
+        elif self.reports_state:
+            # A run that ends without `finish` (released, taken back, restarted after another replica
+            # failed) drops them: its job did not end, and its log must not say that it did.
+            self._closing_lines = [line_json(line) for line in closing]
+        elif closing:
+            self.log(closing)  # a replica's own end, under its task name, not the job's
 
     def log(self, lines: Sequence[LogLine]) -> None:
-        self._send_closing_as_log()
         self._seq += 1
         seq, payload = self._seq, [line_json(line) for line in lines]
         self._put(lambda: self._send_logs(seq, payload))
@@ -108,8 +106,10 @@ class ApiSink:
     def finish(self, result: JobResult) -> None:
         """The final state, with the training output and the log's closing lines, in one request."""
         output = {"consumedMLUnits": result.consumed_ml_units}
-        held, self._closing_batch = self._closing_batch, None
-        closing = None if held is None else {"seq": held[0], "lines": held[1]}
+        closing = None
+        if self._closing_lines:
+            self._seq += 1
+            closing = {"seq": self._seq, "lines": self._closing_lines}
         self._put(
             lambda: self.api.report_state(
                 self.project, self.job_id, self.run_id, result.state.value, result.message, output, closing,
@@ -118,24 +118,16 @@ class ApiSink:
         )  # fmt: skip
 
     def release(self, reason: str, failed: bool) -> None:
-        self._send_closing_as_log()
         self._put(lambda: self._send_release(reason, failed))
 
     def end_replica(self) -> None:
         """This replica finished for good; the reaper no longer expects its heartbeat."""
         assert self.replica_id is not None, "only a replica ends on its own"
-        self._send_closing_as_log()
         replica_id = self.replica_id
         self._put(lambda: self.api.end_replica(self.project, self.job_id, self.run_id, replica_id))
 
     def _send_release(self, reason: str, failed: bool) -> None:
         self.api.release(self.project, self.job_id, self.run_id, reason, failed)
-
-    def _send_closing_as_log(self) -> None:
-        """Closing lines that will not go with a final state are an ordinary batch, sent in their turn."""
-        closing, self._closing_batch = self._closing_batch, None
-        if closing is not None:
-            self._put(partial(self._send_logs, *closing))
 
     def _send_logs(self, seq: int, payload: list[dict[str, Any]]) -> None:
         self.api.append_logs(self.project, self.job_id, self.run_id, seq, payload, self.replica_id)

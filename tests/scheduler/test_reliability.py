@@ -84,6 +84,8 @@ def test_a_stopping_worker_hands_its_job_back_without_using_an_attempt(
     assert job["state"] == "SUCCEEDED", log
     assert any("is stopping; the job is queued again" in m for m in log)
     assert sum(m.startswith("Attempt 1 of 2") for m in log) == 2
+    # The log tells of the one end the job had; the handed-back run's stop is in its release note.
+    assert [m for m in log if m.startswith("Job ")] == ["Job completed successfully."]
     platform.stop_worker(second, signal.SIGQUIT)
 
 
