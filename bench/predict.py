@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,26 +207,32 @@ def model_run_ms(model_dir: Path, instance: dict[str, Any]) -> dict[int, float]:
     return times
 
 
-def run(model_dir: Path, seconds: float, connections: int) -> dict[str, Any]:
+@contextmanager
+def serving(model_dir: Path) -> Iterator[tuple[LiveServer, str]]:
+    """A server with the default settings and `model_dir` deployed as its default version: (server, predict path)."""
     from tests.exports import deploy  # here: the load client's process must not import the engine
 
-    load_average = os.getloadavg()[0]
-    instance = json.loads(INSTANCE.read_text())
     with tempfile.TemporaryDirectory(prefix="bench-predict-") as data:
         live = start_server(Path(data))
         try:
             version = deploy(live.client("bench"), "taxifare", "v1", model_dir)
             assert version["state"] == "READY", version
-            path = "/v1/projects/bench/models/taxifare:predict"
-            one, hundred = {"instances": [instance]}, {"instances": [instance] * 100}
-            measure(live, path, one, connections, 1.0)  # warm up: the model loaded, plans compiled
-            results = {
-                "echo": measure(live, "/v1/echo", one, connections, seconds),
-                "predict": measure(live, path, one, connections, seconds),
-                "predict100": measure(live, path, hundred, connections, seconds),
-            }
+            yield live, "/v1/projects/bench/models/taxifare:predict"
         finally:
             live.stop()
+
+
+def run(model_dir: Path, seconds: float, connections: int) -> dict[str, Any]:
+    load_average = os.getloadavg()[0]
+    instance = json.loads(INSTANCE.read_text())
+    with serving(model_dir) as (live, path):
+        one, hundred = {"instances": [instance]}, {"instances": [instance] * 100}
+        measure(live, path, one, connections, 1.0)  # warm up: the model loaded, plans compiled
+        results = {
+            "echo": measure(live, "/v1/echo", one, connections, seconds),
+            "predict": measure(live, path, one, connections, seconds),
+            "predict100": measure(live, path, hundred, connections, seconds),
+        }
     results["cold_load_ms"] = cold_load_ms(model_dir)
     results["model_run_ms"] = model_run_ms(model_dir, instance)
     results["load_average"] = load_average
