@@ -11,6 +11,9 @@ BucketizedSparseIds   a bucketized column as sparse ids (`BucketizedColumn._get_
 SparseSumLookup       a linear model's weighted sum of sparse ids (`safe_embedding_lookup_sparse`,
                       combiner sum, no weights): two StridedSlices, GreaterEqual 0, two BooleanMasks,
                       GatherV2, Cast, UnsortedSegmentSum: 8 steps.
+BucketizedCrossLookup a crossed column of bucketized columns (one value a row each) and its weighted
+                      sum: the sum of every combination of bucket ids made when the plan is built (a
+                      table), and looked up per row: 2 + 1 + 1 fused steps, 24 of the graph.
 """
 
 import functools
@@ -76,3 +79,23 @@ def _sparse_sum_lookup_rule(inputs, *, segments_dtype):
 
 
 defop("SparseSumLookup", _sparse_sum_lookup_kernel, _sparse_sum_lookup_rule, grad=NOT_DIFFERENTIABLE)
+
+
+def _bucketized_cross_lookup_kernel(*xs, boundaries, table):
+    combination = None
+    for x, bounds in zip(xs, boundaries):
+        ids = _bucketize_kernel(x, boundaries=bounds).reshape(-1)
+        combination = ids if combination is None else combination * (len(bounds) + 1) + ids
+    return np.take(table, combination, 0)
+
+
+def _bucketized_cross_lookup_rule(inputs, *, boundaries, table):
+    return [(TensorShape((None, *table.shape[1:])), dtypes.as_dtype(table.dtype))]
+
+
+defop(
+    "BucketizedCrossLookup",
+    _bucketized_cross_lookup_kernel,
+    _bucketized_cross_lookup_rule,
+    grad=NOT_DIFFERENTIABLE,
+)

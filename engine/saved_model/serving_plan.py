@@ -5,13 +5,16 @@ A Predictor never changes its variables, so, in a plan whose only stateful steps
   are folded as the plan folds constants (no step per variable per run);
 - the subgraphs feature columns build for a bucketized column's sparse ids and for a linear model's
   weighted sum of sparse ids run as one fused op each (engine/ops/serving_fused_ops.py: 7 and 8
-  steps), when they are exactly those subgraphs and nothing outside reads their inner tensors.
+  steps), when they are exactly those subgraphs and nothing outside reads their inner tensors;
+- then a cross of bucketized columns of one value a row and its weighted sum (4 fused steps) become
+  one lookup in a table of the sums of every combination of bucket ids, made now.
 
 The values are those of the plan without the pass, bit for bit (tests/engine/saved_model/
 test_serving_plan.py); errors still name an op of the model (the last of a fused subgraph).
 """
 
 import functools
+import math
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from engine.framework.registry import OPS
 from engine.ops import serving_fused_ops  # noqa: F401 - declares the fused ops
 
 _VARIABLE_READS = {"VariableV2", "ReadVariableOp"}
+_TABLE_LIMIT = 1 << 16  # combinations of bucket ids a cross's table may hold
 _INT32_MAX = np.iinfo(np.int32).max
 
 
@@ -29,7 +33,8 @@ def rewrite(steps, slot, template, baked, fetched):
     if any(OPS[s[4]._type].stateful and s[4]._type not in _VARIABLE_READS for s in steps):
         return steps  # something in the plan has effects: variables may change between its runs
     steps = _fold_variables(steps, template, baked)
-    return _Fusion(steps, slot, template, baked, fetched).run()
+    steps = _Fusion(steps, slot, template, baked, fetched).run()
+    return _Fusion(steps, slot, template, baked, fetched).run_lookups()
 
 
 def _fold_variables(steps, template, baked):
@@ -62,6 +67,7 @@ class _Fusion:
         self.steps, self.slot, self.template, self.baked, self.fetched = steps, slot, template, baked, fetched
         self.producer = {}  # slot → index of the step writing it
         self.readers = {}  # slot → indices of the steps reading it
+        self.tensors = {i: t for t, i in slot.items()}  # slot → a tensor it holds (for its static shape)
         for index, step in enumerate(steps):
             for o in step[2] if type(step[2]) is tuple else (step[2],):
                 self.producer[o] = index
@@ -77,27 +83,45 @@ class _Fusion:
             found = match(self, step[4]) if match else None
             if found is not None:
                 self._replace(fused, *found)
+        return self._steps_after(fused)
+
+    def run_lookups(self):
+        """The second round, over fused steps: a cross of bucketized values and its weighted sum as one
+        table lookup (`_cross_table`)."""
+        fused = {}
+        for index, step in enumerate(self.steps):
+            if index not in fused and getattr(step[0], "func", None) is OPS["SparseSumLookup"].kernel:
+                found = _cross_table(self, index)
+                if found is not None:
+                    self._replace_steps(fused, *found)
+        return self._steps_after(fused)
+
+    def _steps_after(self, fused):
         return [fused.get(i, s) for i, s in enumerate(self.steps) if fused.get(i, s) is not None]
 
     def _replace(self, fused, members, inputs, outputs, name, attrs):
-        """One step of op `name` in place of the `members` (ops), if nothing else reads what they make
-        but `outputs`, and every reader of those comes after the last member."""
+        """One step of op `name` in place of the steps making the `members` (ops): see `_replace_steps`."""
         made = {self.producer.get(self.slot.get(o)) for m in members for o in m._outputs}
-        if None in made or made & fused.keys():
+        if None not in made:
+            slots = [self.slot[t] for t in inputs], [self.slot[t] for t in outputs]
+            self._replace_steps(fused, made, *slots, functools.partial(OPS[name].kernel, **attrs))
+
+    def _replace_steps(self, fused, made, inputs, outputs, kernel):
+        """`kernel` reading slots `inputs` and writing `outputs` in place of the steps `made` (indices),
+        if nothing else reads what they make but `outputs`, and every reader of those comes after them."""
+        if made & fused.keys():
             return
         indices = sorted(made)
-        inner = {self.slot[o] for m in members for o in m._outputs} - {self.slot[t] for t in outputs}
-        if inner & self.fetched or any(r not in indices for s in inner for r in self.readers.get(s, ())):
+        steps = [self.steps[i] for i in indices]
+        inner = {o for step in steps for o in (step[2] if type(step[2]) is tuple else (step[2],))} - set(outputs)
+        if inner & self.fetched or any(r not in made for s in inner for r in self.readers.get(s, ())):
             return
         last = indices[-1]
-        if any(r <= last for t in outputs for r in self.readers.get(self.slot[t], ())):
+        if any(r <= last for o in outputs for r in self.readers.get(o, ())):
             return
-        outs = tuple(self.slot[t] for t in outputs)
-        kernel = functools.partial(OPS[name].kernel, **attrs)
         for i in indices:
             fused[i] = None
-        fused[last] = [kernel, tuple(self.slot[t] for t in inputs), outs if len(outs) > 1 else outs[0], (),
-                       self.steps[last][4]]  # fmt: skip
+        fused[last] = [kernel, tuple(inputs), tuple(outputs) if len(outputs) > 1 else outputs[0], (), steps[-1][4]]
 
     # -- reading the subgraph --
 
@@ -198,3 +222,49 @@ def _sparse_sum_lookup(fusion, segment_sum):
 
 # each pattern is tried from the op whose step comes last in a plan built by feature columns
 _PATTERNS = {"Where": _bucketized_sparse_ids, "UnsortedSegmentSum": _sparse_sum_lookup}
+
+
+def _cross_table(fusion, index):
+    """SparseSumLookup(params, SparseCrossHashed(BucketizedSparseIds(x1), ..., BucketizedSparseIds(xk))),
+    params constant and each x of one value a row: a row's sum depends on its k bucket ids only, so the
+    sums of every combination of ids are computed now, by these very kernels on a batch of all the
+    combinations, and a run looks its rows up (BucketizedCrossLookup). Returns `_replace_steps`'s
+    arguments but `fused`, or None."""
+    lookup = fusion.steps[index]
+    params, *sparse = lookup[1]
+    cross_index = fusion.producer.get(sparse[0])
+    cross = None if cross_index is None else fusion.steps[cross_index]
+    if (
+        params not in fusion.baked
+        or cross is None
+        or cross[4]._type != "SparseCrossHashed"
+        or cross[2] != tuple(sparse)
+    ):
+        return None
+    count = cross[4]._attrs["num_sparse"]
+    if len(cross[1]) != 3 * count:
+        return None  # dense inputs too
+    made, xs, boundaries = {index, cross_index}, [], []
+    for triple in (cross[1][3 * i : 3 * i + 3] for i in range(count)):
+        ids_index = fusion.producer.get(triple[0])
+        ids = None if ids_index is None else fusion.steps[ids_index]
+        if ids is None or getattr(ids[0], "func", None) is not OPS["BucketizedSparseIds"].kernel or ids[2] != triple:
+            return None
+        attrs, x = ids[0].keywords, fusion.tensors[ids[1][0]]
+        if attrs["values_dtype"] != dtypes.int64 or attrs["offsets"].tolist() != [0] or x.shape.as_tuple()[1:] != (1,):
+            return None
+        made.add(ids_index)
+        xs.append(ids[1][0])
+        boundaries.append(attrs["boundaries"])
+    sizes = [len(b) + 1 for b in boundaries]
+    if math.prod(sizes) > _TABLE_LIMIT:
+        return None
+    every = np.indices(sizes, np.int64).reshape(count, -1)  # combination r's ids, the last varying fastest
+    cells, shape = serving_fused_ops._every_cell((every.shape[1], 1)), np.array([every.shape[1], 1], np.int64)
+    try:
+        table = lookup[0](fusion.template[params], *cross[0](*[a for ids in every for a in (cells, ids, shape)]))
+    except Exception:  # noqa: BLE001 - ids past the weights, say: left to the run, which reports it
+        return None
+    table.setflags(write=False)
+    kernel = functools.partial(OPS["BucketizedCrossLookup"].kernel, boundaries=tuple(boundaries), table=table)
+    return made, xs, [lookup[2]], kernel
