@@ -122,7 +122,23 @@ class ClusterSession(Session):
                 self._settle()
             return read()
 
+        settled_read.settles = True
         return settled_read
+
+    @staticmethod
+    def _plan_rewrite(steps, slot, template, baked, fetched_slots):
+        """The plan's steps with each read of a ps variable moved to just before its first reader (to
+        the end if only fetched): the first of them waits for the last step's answer, so the run up
+        to there (the input pipeline's next batch) overlaps the round trip. A ps variable is not
+        written here during a run (its writes are sent after it), so a later read reads the same."""
+        late = {step[2]: step for step in steps if getattr(step[0], "settles", False)}
+        ordered = []
+        for step in steps:
+            if getattr(step[0], "settles", False):
+                continue
+            ordered.extend(late.pop(i) for i in step[1] if i in late)
+            ordered.append(step)
+        return ordered + list(late.values())
 
     def _run(self, fetches, feed_dict, observe):
         return self._around(super()._run, fetches, feed_dict, observe)

@@ -77,6 +77,9 @@ def _rebuild(structure, values):
 
 
 class BaseSession:
+    # Plan's `rewrite` for this session's plans (a cluster session orders its ps reads late)
+    _plan_rewrite = None
+
     def __init__(self, target="", graph=None, config=None):
         self._graph = graph or get_default_graph()
         self._state = RunState()
@@ -116,7 +119,7 @@ class BaseSession:
         for f in fetches:
             if f.graph is not self._graph:
                 raise ValueError(f"Fetch {f!r} is not an element of this graph.")
-        return Plan(fetches, feeds, self._state)
+        return Plan(fetches, feeds, self._state, self._plan_rewrite)
 
     def _feed_tensor(self, key):
         if hasattr(key, "__tf_tensor__") and not isinstance(key, Tensor):

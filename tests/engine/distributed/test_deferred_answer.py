@@ -1,11 +1,13 @@
 """A training step returns once its writes are sent to the ps; the answer (the values after them) is
-read when a later run first reads a ps variable, or when the session closes. Each step still reads the
-values that answered the previous step's writes: training gives the numbers of push-then-pull."""
+read when a later run first reads a ps variable (its plan reads them as late as it can), or when the
+session closes. Each step still reads the values that answered the previous step's writes: training
+gives the numbers of push-then-pull."""
 
 import pytest
 
 import engine as tf
 from engine.distribute.client import PsClients
+from engine.distribute.session import ClusterSession
 from tests.engine.distributed.cluster import cluster_of
 
 pytestmark = pytest.mark.slow
@@ -52,3 +54,19 @@ def test_closing_the_session_waits_for_the_last_steps_answer(cluster):
     finally:
         clients.close()
     assert (w.tolist(), int(step)) == ([0.125] * 2, 3)
+
+
+def test_a_plan_reads_ps_variables_just_before_their_first_reader():
+    def settling_read():
+        return None
+
+    def kernel():
+        return None
+
+    settling_read.settles = True
+    step_read, w_read = [settling_read, (), 0, (), "global_step"], [settling_read, (), 1, (), "w"]
+    batch, forward = [kernel, (), 2, (), "batch"], [kernel, (1, 2), 3, (), "w*x"]
+    plan = [step_read, w_read, batch, forward, [kernel, (3,), 4, (), "update"]]
+    ordered = ClusterSession._plan_rewrite(plan, {}, [], set(), {0})
+    # the batch is read first; the global step, only fetched, last
+    assert [step[4] for step in ordered] == ["batch", "w", "w*x", "update", "global_step"]
