@@ -95,9 +95,7 @@ async def measured(request: Request, project: str, model: str, version: str | No
         serving.metrics.errors.labels(*names, exc.status).inc()
         raise
     finally:
-        counted = serving.metrics.of(*names)
-        counted.requests.inc()
-        counted.latency.observe(time.perf_counter() - started)
+        serving.metrics.of(*names).count(time.perf_counter() - started)
 
 
 async def _ml_engine(serving: Serving, deployment: Deployment, body: Any) -> Any:
@@ -119,8 +117,10 @@ async def echo(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    metrics = serving_of(request).metrics
+    metrics.flush()
     # In a thread: the registry's store collector (api/metrics.py) queries the database.
-    text = await run_in_threadpool(serving_of(request).metrics.text)
+    text = await run_in_threadpool(metrics.text)
     return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

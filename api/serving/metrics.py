@@ -6,13 +6,13 @@
     mlctl_prediction_batch_size{model,version}             instances per run of the model
     mlctl_models_loaded                                    models in the cache
 
-A request that names no existing version is counted under model and version "".
+A request that names no existing version is counted under model and version "". Requests and their
+latencies are written into the metrics at each scrape of /metrics (`flush`), not one by one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 LABELS = ("model", "version")
+FLUSH_EVERY = 1024  # requests a version counts before writing them into its metrics without a scrape
 
 
 class Metrics:
@@ -49,18 +50,45 @@ class Metrics:
             registry=self.registry,
         )
         self.models_loaded = Gauge("mlctl_models_loaded", "Models in the serving cache", registry=self.registry)
+        self._versions: dict[tuple[str, str], VersionMetrics] = {}
 
-    @cache  # noqa: B019 - one entry per model version for the app's life, as the metrics themselves
     def of(self, model: str, version: str) -> VersionMetrics:
         """The metrics of one version, looked up once: `labels()` is a locked dict lookup per call."""
-        return VersionMetrics(self.requests.labels(model, version), self.latency.labels(model, version))
+        found = self._versions.get((model, version))
+        if found is None:
+            found = self._versions[model, version] = VersionMetrics(
+                self.requests.labels(model, version), self.latency.labels(model, version)
+            )
+        return found
+
+    def flush(self) -> None:
+        """Write the requests counted since the last flush into the Prometheus metrics; on the event loop,
+        the thread that counts them, before a scrape."""
+        for counted in self._versions.values():
+            counted.flush()
 
     def text(self) -> bytes:
-        """The Prometheus text exposition of every metric."""
+        """The Prometheus text exposition of every metric (as of the last `flush`)."""
         return generate_latest(self.registry)
 
 
-@dataclass(frozen=True)
+@dataclass
 class VersionMetrics:
+    """A version's requests and their latencies, appended to a list (no lock, ~1.5 µs a prediction less
+    than the Prometheus calls) and written into the metrics at each scrape, or every `FLUSH_EVERY`."""
+
     requests: Any
     latency: Any
+    pending: list[float] = field(default_factory=list)
+
+    def count(self, seconds: float) -> None:
+        self.pending.append(seconds)
+        if len(self.pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if pending:
+            self.requests.inc(len(pending))
+            for seconds in pending:
+                self.latency.observe(seconds)
