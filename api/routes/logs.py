@@ -36,20 +36,26 @@ def entry_out(entry: LogEntry) -> LogEntryOut:
 
 
 def _read(ctx: AppContext, project: str, job_id: str, after: int, limit: int, task: str | None
-          ) -> tuple[JobState, list[LogEntry]]:
+          ) -> tuple[int, JobState, list[LogEntry]]:
     # State first, lines second: lines are written before a job turns terminal, so a terminal
     # state seen here means the lines read next include the last one.
     with ctx.transaction() as session:
         job = job_store.get_job(session, project, job_id)
-        return JobState(job.state), store.read_logs(session, job.id, after, limit, task)
+        return job.id, JobState(job.state), store.read_logs(session, job.id, after, limit, task)
 
 
-async def _events(ctx: AppContext, project: str, job_id: str, after: int, task: str | None
-                  ) -> AsyncIterator[str]:
+def _poll(ctx: AppContext, job_pk: int, after: int, task: str | None) -> tuple[JobState, list[LogEntry]]:
+    # `_read` by the job's key: a follower polls several times a second, and the whole job row (its
+    # JSON input, its labels' second query) cost more server CPU than the lines (bench/load.py).
+    with ctx.transaction() as session:
+        return job_store.state_of(session, job_pk), store.read_logs(session, job_pk, after, FOLLOW_BATCH, task)
+
+
+async def _events(ctx: AppContext, job_pk: int, after: int, task: str | None) -> AsyncIterator[str]:
     # Async, so a follower holds a worker thread only while it reads, not while it waits.
     quiet_since = time.monotonic()
     while True:
-        state, entries = await run_in_threadpool(_read, ctx, project, job_id, after, FOLLOW_BATCH, task)
+        state, entries = await run_in_threadpool(_poll, ctx, job_pk, after, task)
         for entry in entries:
             yield f"id: {entry.id}\nevent: log\ndata: {json.dumps(entry_out(entry).to_json())}\n\n"
         if entries:
@@ -74,9 +80,9 @@ def read_logs(
 ) -> dict[str, Any] | StreamingResponse:
     cursor = store.parse_cursor(after or last_event_id)
     # Read even when following, so that an unknown job is a 404 rather than an empty stream.
-    state, entries = _read(ctx, project, job_id, cursor, 0 if follow else page_size, task_name or None)
+    job_pk, state, entries = _read(ctx, project, job_id, cursor, 0 if follow else page_size, task_name or None)
     if follow:
-        return StreamingResponse(_events(ctx, project, job_id, cursor, task_name or None),
+        return StreamingResponse(_events(ctx, job_pk, cursor, task_name or None),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     next_cursor = str(entries[-1].id) if entries else str(cursor)

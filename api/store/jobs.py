@@ -97,6 +97,11 @@ def get_job(session: Session, project: str, job_id: str) -> Job:
     return job
 
 
+def state_of(session: Session, job_pk: int) -> JobState:
+    """A job's state by its primary key, without loading the job (jobs are never deleted)."""
+    return JobState(session.scalar(select(Job.state).where(Job.id == job_pk)))
+
+
 def page_query(pid: int, where: ColumnElement[bool] | None, page: Page) -> Select[Job]:
     """The SELECT of one page of a project's jobs (also what `bench/api.py` EXPLAINs)."""
     keys = tuple_(page.column, Job.job_id)
