@@ -28,7 +28,7 @@ Outputs = Any  # what a batch's run returns (the server's: api.serving.instances
 Run = Callable[[Columns], Outputs]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     columns: Columns
     count: int

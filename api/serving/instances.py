@@ -25,7 +25,7 @@ from api.errors import InvalidArgument
 Columns = dict[str, list[Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 µs more, on every prediction
 class Request:
     """A request's instances as one list of values per signature input."""
 
@@ -104,7 +104,7 @@ def columnar(given: Any, inputs: Mapping[str, Any], max_instances: int) -> Reque
     return Request(_decode_bytes(dict(given), inputs, "inputs"), count, columnar=True)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as Request
 class Answer:
     """What a prediction returns: `predictions` for rows, TF Serving's `outputs` for the columnar form."""
 
