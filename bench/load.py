@@ -7,10 +7,10 @@ Against the embedded server (uvicorn, SQLite, the SQLite broker) and the product
 same API over a PostgreSQL schema of its own and Redis database 13, dropped and flushed afterwards);
 no worker, so jobs stay QUEUED. `--clients` threads share `--submissions` creates (each its own HTTP
 client), while `--followers` threads follow the logs of as many jobs over SSE. A writer appends one
-line per followed job every 0.1 s through the store's batched append (the worker's path), each line
-carrying its write time; a follower's lag is its receive time minus that. When the submissions are
-done the followed jobs are cancelled, which ends the streams; each follower must have seen exactly
-the lines written, in order.
+line per followed job every 0.1 s (or as often as it can) through the store's batched append, a
+transaction per job (the worker's path), each line carrying its write time; a follower's lag is its
+receive time minus that. When the submissions are done the followed jobs are cancelled, which ends
+the streams; each follower must have seen exactly the lines written, in order.
 Bounded and self-stopping. `--write` puts the table into BENCHMARKS.md under its own heading.
 """
 
@@ -71,8 +71,8 @@ def _follow(url: str, job_id: str) -> tuple[list[float], list[int]]:
 def _write_lines(server: LiveServer, followed: list[str], stop: threading.Event) -> int:
     written = 0
     while not stop.is_set():
-        with transaction(server.sessions) as session:
-            for job_id in followed:
+        for job_id in followed:  # a transaction per job, as a worker's request is: a line is seen once committed
+            with transaction(server.sessions) as session:
                 append_logs(session, PROJECT, job_id, [LogLine(f"{written} {time.time()}")])
         written += 1
         stop.wait(WRITE_EVERY)
