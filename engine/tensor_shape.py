@@ -87,7 +87,12 @@ class TensorShape:
         elif isinstance(dims, int | Dimension):
             self._dims = (as_dimension(dims).value,)
         else:
-            self._dims = tuple(as_dimension(d).value for d in dims)
+            dims = tuple(dims)
+            for d in dims:  # the usual dims, ints and None, are kept as they are (no Dimension made per dim)
+                if d is not None and type(d) is not int:
+                    dims = tuple(as_dimension(d).value for d in dims)
+                    break
+            self._dims = dims
 
     @property
     def dims(self):

@@ -11,14 +11,21 @@ from engine.tensor_shape import as_shape
 _ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+_ENGINE_FILES = set()  # the files of engine frames met so far: a set lookup per frame, not a prefix test
+
+
 def user_source():
     """(file, line) of the innermost caller outside the engine: where the user created an op."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_ENGINE_DIR):
+    engine_files = _ENGINE_FILES
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if file not in engine_files:
+            if not file.startswith(_ENGINE_DIR):
+                return (file, frame.f_lineno)
+            engine_files.add(file)
         frame = frame.f_back
-    if frame is None:
-        return ("<engine>", 0)
-    return (frame.f_code.co_filename, frame.f_lineno)
+    return ("<engine>", 0)
 
 
 class Tensor:
@@ -229,20 +236,8 @@ class Graph:
         return tensor
 
     # -- scopes -----------------------------------------------------------------------------------
-    @contextlib.contextmanager
     def name_scope(self, name):
-        old = self._name_stack
-        if not name:
-            new = ""  # None or "": back to the top level, as TF's Graph.name_scope does
-        elif name.endswith("/"):
-            new = name[:-1]
-        else:
-            new = self.unique_name(name)
-        self._name_stack = new
-        try:
-            yield f"{new}/" if new else ""
-        finally:
-            self._name_stack = old
+        return _NameScope(self, name)
 
     def get_name_scope(self):
         return self._name_stack
@@ -366,6 +361,30 @@ class Graph:
         return as_graph_def(self, from_version=from_version, add_shapes=add_shapes)
 
 
+class _NameScope:
+    """`with graph.name_scope(name) as scope:` (a class, not a generator: it is entered for most ops)."""
+
+    __slots__ = ("_graph", "_name", "_old")
+
+    def __init__(self, graph, name):
+        self._graph, self._name = graph, name
+
+    def __enter__(self):
+        graph, name = self._graph, self._name
+        self._old = graph._name_stack
+        if not name:
+            new = ""  # None or "": back to the top level, as TF's Graph.name_scope does
+        elif name.endswith("/"):
+            new = name[:-1]
+        else:
+            new = graph.unique_name(name)
+        graph._name_stack = new
+        return f"{new}/" if new else ""
+
+    def __exit__(self, *exc_info):
+        self._graph._name_stack = self._old
+
+
 class GraphKeys:
     """Standard collection names."""
 
@@ -411,8 +430,6 @@ def reset_default_graph():
 
 def name_scope(name, default_name=None, values=None):
     """`with tf.name_scope("layer"):` prefixes the names of the ops created inside with `layer/`."""
-    from engine.framework import eager
-
     if eager.executing_eagerly():
         return contextlib.nullcontext("")  # eager ops have no names: keep no bookkeeping for them
     return get_default_graph().name_scope(name if name is not None else default_name)
@@ -475,3 +492,7 @@ def get_collection_ref(key):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+# eager imports this module (its EagerTensor is a Tensor): bound last, read when a scope is opened
+from engine.framework import eager  # noqa: E402
