@@ -160,8 +160,15 @@ def _compile_steps(steps):
         lines.extend(f"    buf[{i}] = None" for i in frees)
     lines.append("    return None")
     namespace = dict(kernels)
-    exec(compile("\n".join(lines), "<engine plan>", "exec"), namespace)  # noqa: S102 - code built from slots only
+    exec(_compiled("\n".join(lines)), namespace)  # noqa: S102 - code built from slots only
     return namespace["run"], line_steps
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(source):
+    """The code of a plan's source: compiled once per process, as every `train()` call's new session
+    compiles the same plans again (the kernels differ, and are bound by the namespace, not the code)."""
+    return compile(source, "<engine plan>", "exec")
 
 
 # TF's names for dtypes in kernel messages (its DataTypeString): float32 is "float", float64 "double"
