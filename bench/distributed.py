@@ -10,7 +10,9 @@ Every task is a process of this script (`--role`), started with TF_CONFIG as ML 
 replica's clock runs from the end of its first step (plans compiled) to the end of its last; a case's
 rate is all replicas' examples over the span from the earliest start to the latest end. Cases are
 interleaved over `rounds` and each one's best round kept (the machine is shared). Prints a Markdown
-table, then the per-step traffic and the across-hosts estimate.
+table, then the per-step traffic and the across-hosts estimate. A replica's "wait" is the time it
+waited for the ps's answer beyond what the next batch's input pipeline overlapped (the answer is read
+at the next step's first ps read); "compute" is its runs' time less that wait and the serialising.
 """
 
 import argparse
