@@ -5,13 +5,10 @@ import base64
 import json
 
 from tensorboard.compat.proto import (
-    attr_value_pb2,
     graph_pb2,
-    node_def_pb2,
     tensor_pb2,
     tensor_shape_pb2,
     types_pb2,
-    versions_pb2,
 )
 
 _TF_TYPE_NAMES = {"float16": "DT_HALF", "float32": "DT_FLOAT", "float64": "DT_DOUBLE"}
@@ -23,10 +20,17 @@ def data_type(name):
 
 
 def shape_proto(dims):
+    return _fill_shape(tensor_shape_pb2.TensorShapeProto(), dims)
+
+
+def _fill_shape(proto, dims):
+    proto.SetInParent()  # a scalar's shape is an empty message, but a set one
     if dims is None:
-        return tensor_shape_pb2.TensorShapeProto(unknown_rank=True)
-    sizes = [-1 if d is None else d for d in dims]
-    return tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in sizes])
+        proto.unknown_rank = True
+    else:
+        for d in dims:
+            proto.dim.add(size=-1 if d is None else d)
+    return proto
 
 
 def tensor_proto(spec):
@@ -38,7 +42,13 @@ def tensor_proto(spec):
     return proto
 
 
-# tag of the JSON attr form -> (AttrValue field, converter); lists of one such kind become AttrValue.list
+def _fill_tensor(proto, spec):
+    proto.CopyFrom(tensor_proto(spec))
+
+
+# tag of the JSON attr form -> (AttrValue field, converter); lists of one such kind become AttrValue.list.
+# The messages (shape, tensor) are filled in place by their converter: protos are written field by field
+# into the GraphDef, not built apart and copied in (most of the cost of a graph's event).
 _FIELDS = {
     "s": ("s", lambda v: v.encode("utf-8")),
     "bytes": ("s", base64.b64decode),
@@ -46,51 +56,55 @@ _FIELDS = {
     "f": ("f", float),
     "b": ("b", bool),
     "type": ("type", data_type),
-    "shape": ("shape", shape_proto),
-    "tensor": ("tensor", tensor_proto),
-    "scalar": ("tensor", tensor_proto),
+}
+_MESSAGE_FIELDS = {
+    "shape": ("shape", _fill_shape),
+    "tensor": ("tensor", _fill_tensor),
+    "scalar": ("tensor", _fill_tensor),
 }
 
 
-def _list_proto(items):
-    """AttrValue.list when the items are all of one plain kind, else None."""
+def _fill_list(attr, items):
+    """Fills `attr.list` when the items are all of one plain kind; False (attr untouched) otherwise."""
     tags = {tag for item in items for tag in item}
-    if len(tags) > 1 or not tags <= _FIELDS.keys():
-        return None
-    values = attr_value_pb2.AttrValue.ListValue()
+    if len(tags) > 1 or not tags <= _FIELDS.keys() | _MESSAGE_FIELDS.keys():
+        return False
+    values = attr.list
+    values.SetInParent()  # an empty list is a set, empty ListValue
     for item in items:
         ((tag, value),) = item.items()
-        field, convert = _FIELDS[tag]
-        getattr(values, field).append(convert(value))
-    return attr_value_pb2.AttrValue(list=values)
+        if tag in _FIELDS:
+            field, convert = _FIELDS[tag]
+            getattr(values, field).append(convert(value))
+        else:
+            field, fill = _MESSAGE_FIELDS[tag]
+            fill(getattr(values, field).add(), value)
+    return True
 
 
-def attr_proto(encoded):
-    """The AttrValue of one JSON attr; forms with no AttrValue field (nested tuples, None, graphs) are
-    shown as their JSON text, which is all TensorBoard does with them."""
+def _fill_attr(attr, encoded):
+    """Fills the AttrValue of one JSON attr; forms with no AttrValue field (nested tuples, None, graphs)
+    are shown as their JSON text, which is all TensorBoard does with them."""
     ((tag, value),) = encoded.items()
     if tag in _FIELDS:
         field, convert = _FIELDS[tag]
-        return attr_value_pb2.AttrValue(**{field: convert(value)})
-    if tag in ("tuple", "list"):
-        as_list = _list_proto(value)
-        if as_list is not None:
-            return as_list
-    if tag == "graph":
-        return attr_value_pb2.AttrValue(func=attr_value_pb2.NameAttrList(name=value["kind"]))
-    return attr_value_pb2.AttrValue(s=json.dumps(encoded).encode("utf-8"))
+        setattr(attr, field, convert(value))
+    elif tag in _MESSAGE_FIELDS:
+        field, fill = _MESSAGE_FIELDS[tag]
+        fill(getattr(attr, field), value)
+    elif tag == "graph":
+        attr.func.name = value["kind"]
+    elif tag not in ("tuple", "list") or not _fill_list(attr, value):
+        attr.s = json.dumps(encoded).encode("utf-8")
 
 
 def graph_def_proto(graph_def):
     """A `GraphDef` proto of the JSON graph def that `as_graph_def` returns."""
-    nodes = [
-        node_def_pb2.NodeDef(
-            name=node["name"],
-            op=node["op"],
-            input=node.get("input", []),
-            attr={k: attr_proto(v) for k, v in node.get("attr", {}).items()},
-        )
-        for node in graph_def["node"]
-    ]
-    versions = versions_pb2.VersionDef(producer=graph_def.get("versions", {}).get("producer", 0))
-    return graph_pb2.GraphDef(node=nodes, versions=versions)
+    proto = graph_pb2.GraphDef()
+    for node in graph_def["node"]:
+        node_proto = proto.node.add(name=node["name"], op=node["op"], input=node.get("input", []))
+        for key, encoded in node.get("attr", {}).items():
+            _fill_attr(node_proto.attr[key], encoded)
+    proto.versions.SetInParent()
+    proto.versions.producer = graph_def.get("versions", {}).get("producer", 0)
+    return proto
