@@ -23,6 +23,7 @@ from engine.tensor_shape import TensorShape
 
 # kind -> (class, encode(value) -> (graph, meta), decode(meta, fill) -> value); see register_graph_kind
 GRAPH_KINDS = {}
+_KIND_OF_CLASS = {}  # class -> its kind (the first registered): one lookup per attr value encoded
 
 
 def register_graph_kind(kind, cls, encode, decode):
@@ -35,6 +36,9 @@ def register_graph_kind(kind, cls, encode, decode):
     may rename nodes.
     """
     GRAPH_KINDS[kind] = (cls, encode, decode)
+    _KIND_OF_CLASS.clear()
+    for known, (known_cls, _, _) in reversed(GRAPH_KINDS.items()):
+        _KIND_OF_CLASS[known_cls] = known
 
 
 def _b64(data):
@@ -63,16 +67,15 @@ def decode_array(spec):
     return arr
 
 
-def _graph_kind(value):
-    for kind, (cls, _, _) in GRAPH_KINDS.items():
-        if type(value) is cls:
-            return kind
-    return None
+def encode_shape(shape):
+    """The tagged JSON form of a TensorShape."""
+    dims = shape.as_tuple()
+    return {"shape": None if dims is None else list(dims)}
 
 
 def encode_attr(value, encode_graph, where):
     """The tagged JSON form of one attr value; `encode_graph(graph)` writes a nested graph's def."""
-    kind = _graph_kind(value)
+    kind = _KIND_OF_CLASS.get(type(value))
     if kind is not None:
         graph, meta = GRAPH_KINDS[kind][1](value)
         return {"graph": {"kind": kind, "meta": meta, "def": encode_graph(graph)}}
@@ -81,7 +84,7 @@ def encode_attr(value, encode_graph, where):
     if isinstance(value, dtypes.DType):
         return {"type": value.name}
     if isinstance(value, TensorShape):
-        return {"shape": None if value.as_tuple() is None else list(value.as_tuple())}
+        return encode_shape(value)
     if isinstance(value, np.ndarray):
         return {"tensor": encode_array(value)}
     if isinstance(value, np.generic):

@@ -16,7 +16,7 @@ import os
 import fsspec
 
 from engine.framework import function_io  # noqa: F401 - registers traced functions as attr values
-from engine.framework.attr_codec import decode_attr, encode_attr
+from engine.framework.attr_codec import decode_attr, encode_attr, encode_shape
 from engine.framework.graph import Graph, Operation, Tensor, get_default_graph
 from engine.framework.registry import OPS, create_op
 
@@ -24,22 +24,22 @@ GRAPH_DEF_VERSION = 1
 
 
 def _input_name(tensor):
-    op_name = tensor.op.name
-    return op_name if tensor.value_index == 0 else f"{op_name}:{tensor.value_index}"
+    op_name = tensor._op._name
+    return op_name if tensor._value_index == 0 else f"{op_name}:{tensor._value_index}"
 
 
 def node_def(op, add_shapes=False):
     """One node of the graph def: {"name", "op", "input", "attr"}."""
     attr = {
         key: encode_attr(
-            value, lambda g: as_graph_def(g, add_shapes=add_shapes), f"attr '{key}' of op '{op.name}' ({op.type})"
+            value, lambda g: as_graph_def(g, add_shapes=add_shapes), f"attr '{key}' of op '{op._name}' ({op._type})"
         )
         for key, value in op._attrs.items()
     }
     if add_shapes:  # TensorBoard draws edges with these shapes; import ignores "_" attrs
-        attr["_output_shapes"] = {"list": [encode_attr(t.shape, None, "") for t in op._outputs]}
-    inputs = [_input_name(t) for t in op._inputs] + [f"^{c.name}" for c in op._control_inputs]
-    return {"name": op.name, "op": op.type, "input": inputs, "attr": attr}
+        attr["_output_shapes"] = {"list": [encode_shape(t._shape) for t in op._outputs]}
+    inputs = [_input_name(t) for t in op._inputs] + [f"^{c._name}" for c in op._control_inputs]
+    return {"name": op._name, "op": op._type, "input": inputs, "attr": attr}
 
 
 def as_graph_def(graph, from_version=None, add_shapes=False):
