@@ -186,16 +186,20 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     return None if return_elements is None else _returned(built, return_elements)
 
 
+# json.dumps(x, allow_nan=False) makes an encoder per call: one, for the graph def's every node
+_encode_json = json.JSONEncoder(allow_nan=False).encode
+
+
 def _text(graph_def):
     """The graph def as JSON with each node on a line of its own: json's `indent` runs its pure-Python
     encoder, milliseconds on a model's graph, which every training start writes."""
     fields = []
     for key, value in graph_def.items():
         if isinstance(value, list) and value:
-            items = ",\n    ".join(json.dumps(item, allow_nan=False) for item in value)
+            items = ",\n    ".join(map(_encode_json, value))
             fields.append(f"  {json.dumps(key)}: [\n    {items}\n  ]")
         else:
-            fields.append(f"  {json.dumps(key)}: {json.dumps(value, allow_nan=False)}")
+            fields.append(f"  {json.dumps(key)}: {_encode_json(value)}")
     return "{\n" + ",\n".join(fields) + "\n}"
 
 
