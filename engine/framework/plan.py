@@ -25,7 +25,7 @@ def required_ops(fetch_ops, fed):
         if op in needed:
             continue
         needed.add(op)
-        stack.extend(t.op for t in op._inputs if t not in fed)
+        stack.extend(t._op for t in op._inputs if t not in fed)
         stack.extend(op._control_inputs)
     return sorted(needed, key=lambda op: op._id)
 
@@ -197,13 +197,13 @@ class Plan:
         baked = set()  # slots whose value is known before running: constants and what folds from them
         steps = []
         for op in required_ops(fetch_ops, fed):
-            if (op._outputs and all(t in fed for t in op._outputs)) or op._type == "Placeholder":
+            if (fed and op._outputs and fed.issuperset(op._outputs)) or op._type == "Placeholder":
                 continue  # fed (an op without outputs never is), or unfed: an error only if something reads it
             ins = tuple(self._input_slot(t, slot, op) for t in op._inputs)
             if op._type in _ALIASES and not op._control_inputs:
                 slot[op._outputs[0]] = ins[0]  # the same buffer under another name: no step at all
                 continue
-            folded = _fold(op, [template[i] for i in ins]) if all(i in baked for i in ins) else None
+            folded = _fold(op, [template[i] for i in ins]) if baked.issuperset(ins) else None
             for t in op._outputs:
                 slot[t] = len(template)
                 template.append(None)
