@@ -24,7 +24,7 @@ from engine.framework.plan import Plan
 from engine.framework.session import Session
 from engine.saved_model import importer, reader, serving_plan
 from engine.saved_model.errors import ModelLoadError, PredictionInputError
-from engine.saved_model.inputs import feed_values, instance_signature
+from engine.saved_model.inputs import converters, feed_values, instance_signature
 from engine.saved_model.loader import meta_graph_def
 from engine.saved_model.signature_constants import DEFAULT_SERVING_SIGNATURE_DEF_KEY
 from engine.saved_model.tag_constants import SERVING
@@ -48,6 +48,7 @@ class Predictor:
         self._imported = importer.import_meta_graph(self._graph, meta_graph, self.export_dir)
         self._fetches = {key: self._tensors(key, s) for key, s in self.signatures.items()}
         self.optional_inputs = {key: self._optional(key) for key in self.signatures}
+        self._converters = {key: converters(signature) for key, signature in self.signatures.items()}
         self._graph.finalize()
         self._local = threading.local()
 
@@ -108,7 +109,7 @@ class Predictor:
         OpError if the graph fails on valid ones."""
         signature = self.default_signature_key if signature is None else signature
         spec = self.get_signature(signature)
-        arrays = feed_values(signature, spec, inputs, self.optional_inputs[signature])
+        arrays = feed_values(signature, spec, inputs, self.optional_inputs[signature], self._converters[signature])
         values = self._runner(signature, tuple(arrays)).execute(arrays.values())
         return {key: _output(value) for key, value in zip(spec.outputs, values)}
 
