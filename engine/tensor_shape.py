@@ -80,7 +80,7 @@ class TensorShape:
     __slots__ = ("_dims",)
 
     def __init__(self, dims):
-        if dims is None or isinstance(dims, TensorShape) and dims._dims is None:
+        if dims is None:
             self._dims = None
         elif isinstance(dims, TensorShape):
             self._dims = dims._dims

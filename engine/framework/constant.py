@@ -68,6 +68,10 @@ def _check_python_value(arr, dtype, value):
 def to_numpy(value, dtype=None):
     """A read-only numpy array of `value` with TF's dtype rules (our own copy, never the caller's)."""
     dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    if type(value) is str and (dtype is None or dtype == dtypes.string) and not value.endswith("\x00"):
+        arr = np.array(value.encode("utf-8"), dtype=object)  # a summary's tag, an assert's message
+        arr.setflags(write=False)
+        return arr, dtypes.string
     from_numpy = isinstance(value, np.ndarray | np.generic)
     try:
         arr = np.array(value)
