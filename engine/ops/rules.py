@@ -40,6 +40,10 @@ def broadcast_dims(a, b):
     """numpy broadcasting of two static shapes (tuples with None for unknown dims, or None)."""
     if a is None or b is None:
         return None
+    if a == b or not b:  # the usual cases (same shapes, a scalar operand) need no walk over the dims
+        return a
+    if not a:
+        return b
     out = []
     for i in range(1, max(len(a), len(b)) + 1):
         x = a[-i] if i <= len(a) else 1
