@@ -18,8 +18,9 @@ def test_small_arrays_share_one_frame_and_a_large_one_has_its_own():
     for sent, received in zip([*small, large, strided], arrays):
         assert (received.dtype, received.shape) == (sent.dtype, sent.shape)
         np.testing.assert_array_equal(received, sent)
-        assert not received.flags.writeable
-    assert wire.message_bytes(parts) == len(parts[0]) + 48 + 4 + 80_000 + 32
+        assert not received.flags.writeable and received.flags.aligned
+    # the packed arrays start at multiples of 16 bytes: 48 bytes, 4 (+ 12 of padding), 0, 32
+    assert wire.message_bytes(parts) == len(parts[0]) + 48 + 16 + 80_000 + 32
 
 
 def test_a_message_without_arrays_is_its_header_alone():
