@@ -10,7 +10,8 @@ client), while `--followers` threads follow the logs of as many jobs over SSE. A
 line per followed job every 0.1 s (or as often as it can) through the store's batched append, a
 transaction per job (the worker's path), each line carrying its write time; a follower's lag is its
 receive time minus that. When the submissions are done the followed jobs are cancelled, which ends
-the streams; each follower must have seen exactly the lines written, in order.
+the streams; each follower must have seen exactly the lines written, in order. A run with errors
+prints the server's log (its tracebacks) to stderr.
 Bounded and self-stopping. `--write` puts the table into BENCHMARKS.md under its own heading.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -111,6 +113,8 @@ def run(name: str, submissions: int, clients: int, followers: int) -> dict[str, 
                 for job_id in followed:
                     client.cancel_job(job_id)
             follow_results = [future.result(timeout=120) for future in follows]
+        if any(errors for _, errors in results):  # the server's side of them (tracebacks), before its folder goes
+            print((server.settings.data_dir / "server.log").read_text()[-20_000:], file=sys.stderr)
     latencies = [lat for lats, _ in results for lat in lats]
     lags = [lag for lag_list, _ in follow_results for lag in lag_list]
     exact = sum(seen == list(range(lines)) for _, seen in follow_results)
