@@ -195,11 +195,18 @@ def test_histogram_buckets_match_a_value_by_value_search_on_random_data():
     from engine.ops.summary_encoding import BUCKET_LIMITS, histogram_proto
 
     rng = np.random.default_rng(7)
-    values = np.concatenate([rng.standard_normal(500) * 10.0 ** rng.integers(-14, 21, 500), np.zeros(20)])
+    finite_limits = BUCKET_LIMITS[np.isfinite(BUCKET_LIMITS)]
+    # the buckets are found from logarithms: the limits themselves and their neighbours one ulp away are
+    # where an estimate could be one off
+    edges = np.concatenate([finite_limits, np.nextafter(finite_limits, 0.0), np.nextafter(finite_limits[:-1], np.inf)])
+    extremes = [5e-324, -5e-324, 1e-300, -1e-300, 1e300, -1e300, -np.finfo(np.float64).max]
+    values = np.concatenate(
+        [rng.standard_normal(500) * 10.0 ** rng.integers(-14, 21, 500), np.zeros(20), edges, -edges, extremes]
+    )
     limits = BUCKET_LIMITS.tolist()
     counts = collections.Counter(min(bisect.bisect_right(limits, v), len(limits) - 1) for v in values.tolist())
     histo = histogram_proto(values)
     assert {limit: n for limit, n in zip(histo.bucket_limit, histo.bucket) if n} == {
         limits[i]: float(n) for i, n in counts.items()
     }
-    assert histo.num == 520 and sum(histo.bucket) == 520.0
+    assert histo.num == values.size and sum(histo.bucket) == float(values.size)
