@@ -14,8 +14,7 @@ import fsspec
 from tensorboard.compat.proto import event_pb2, graph_pb2, summary_pb2
 
 # tensorboard's public EventFileWriter names its files <time>.<host>.<pid>.<n>, not as TF 1 does: we
-# open the file ourselves and reuse the writer's queue-and-flush thread
-from tensorboard.summary.writer.event_file_writer import _AsyncWriter
+# open the file ourselves and write its records with the package's RecordWriter
 from tensorboard.summary.writer.record_writer import RecordWriter
 
 from engine import logging
@@ -32,6 +31,45 @@ class _RecordWriter(RecordWriter):
 
     def write(self, data):
         self._writer.write(encode_record(data))
+
+
+class _FlushedWriter:
+    """Records written by the caller into the (buffered) event file, flushed at once for the first one
+    (so TensorBoard finds the file) and then every `flush_secs` by a timer thread, as TF's writer flushes.
+
+    TF writes events on a C++ thread that runs beside the training loop. A Python writer thread only
+    takes turns with it under the GIL: each event's hand-over (a queue, a wake-up, a GIL switch) cost the
+    training thread more than writing the record itself, a copy into the file's buffer.
+    """
+
+    def __init__(self, record_writer, flush_secs):
+        self._records, self._lock = record_writer, threading.Lock()
+        self._first = True
+        self._closing = threading.Event()
+        self._timer = threading.Thread(target=self._flush_every, args=(flush_secs,), daemon=True)
+        self._timer.start()
+
+    def write(self, data):
+        with self._lock:
+            self._records.write(data)
+            if self._first:
+                self._records.flush()
+                self._first = False
+
+    def flush(self):
+        with self._lock:
+            self._records.flush()
+
+    def close(self):
+        self._closing.set()
+        self._timer.join()
+        with self._lock:
+            self._records.flush()
+            self._records.close()
+
+    def _flush_every(self, seconds):
+        while not self._closing.wait(seconds):
+            self.flush()
 
 
 def _open_event_file(logdir, suffix):
@@ -69,8 +107,8 @@ def _graph_def_bytes(graph):
 class FileWriter:
     """Writes events to a new event file in `logdir`; `graph` (or the deprecated `graph_def`) first.
 
-    Events queue up (at most `max_queue`) and a background thread writes them, flushing every
-    `flush_secs`; `flush()` and `close()` write everything now.
+    Events are written as they come and flushed to the file every `flush_secs` (the first at once);
+    `flush()` and `close()` flush now. `max_queue` is accepted as TF's signature has it: nothing queues.
     """
 
     def __init__(
@@ -81,7 +119,7 @@ class FileWriter:
                 "tf.summary.FileWriter is not compatible with eager execution. Use tf.contrib.summary instead."
             )
         self._logdir = str(logdir)
-        self._options = (max_queue, flush_secs, filename_suffix or "")
+        self._options = (flush_secs, filename_suffix or "")
         self._lock = threading.Lock()
         self._writer = None
         self._seen_tags = set()
@@ -98,13 +136,13 @@ class FileWriter:
         with self._lock:
             if self._writer is not None:
                 return
-            max_queue, flush_secs, suffix = self._options
+            flush_secs, suffix = self._options
             file = _open_event_file(self._logdir, suffix)
-            self._writer = _AsyncWriter(_RecordWriter(file), max_queue, flush_secs)
+            self._writer = _FlushedWriter(_RecordWriter(file), flush_secs)
         self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
 
     def add_event(self, event):
-        """Queues an `Event` proto; on a closed writer it is dropped with a warning, as in TensorFlow 1."""
+        """Writes an `Event` proto; on a closed writer it is dropped with a warning, as in TensorFlow 1."""
         with self._lock:
             if self._writer is None:
                 logging.warning(

@@ -3,6 +3,7 @@
 import os
 import re
 import socket
+import time
 
 import fsspec
 import numpy as np
@@ -104,6 +105,25 @@ def test_summaries_session_logs_and_steps_reach_the_file(tmp_path):
     assert (scalar.step, scalar.value) == (7, 0.25)
     (path,) = event_files(tmp_path)
     assert events(path)[-1].session_log.status == event_pb2.SessionLog.START and events(path)[-1].step == 8
+
+
+def test_the_first_event_is_on_disk_at_once_and_later_ones_at_the_flush_interval_or_flush(tmp_path):
+    summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=0.5)])
+    timed = tf.summary.FileWriter(str(tmp_path / "timed"), flush_secs=0.05)
+    (path,) = event_files(tmp_path / "timed")
+    assert [e.file_version for e in events(path)] == ["brain.Event:2"]  # TensorBoard finds the file at once
+    timed.add_summary(summary, global_step=1)
+    deadline = time.monotonic() + 10
+    while len(events(path)) < 2 and time.monotonic() < deadline:  # the timer thread flushes it
+        time.sleep(0.01)
+    assert events(path)[1].summary.value[0].simple_value == 0.5
+    timed.close()
+    manual = tf.summary.FileWriter(str(tmp_path / "manual"))  # flush_secs=120: only flush() writes it now
+    manual.add_summary(summary, global_step=2)
+    manual.flush()
+    (path,) = event_files(tmp_path / "manual")
+    assert [e.step for e in events(path)] == [0, 2]
+    manual.close()
 
 
 def test_close_then_reopen_starts_a_new_file_and_closed_writers_drop_events(tmp_path, caplog):
