@@ -55,7 +55,7 @@ def test_tensors_hold_their_bytes_and_strings():
     assert np.frombuffer(perm.tensor_content, "<i4").tolist() == [1, 0]
     assert list(nodes["s"].attr["value"].tensor.string_val) == [b"a", b"bc"]
     value = nodes["c"].attr["value"]
-    assert value.WhichOneof("value") == "tensor" and np.frombuffer(value.tensor.tensor_content, "<f4") == [2.0]
+    assert value.WhichOneof("value") == "tensor" and np.frombuffer(value.tensor.tensor_content, "<f4").tolist() == [2.0]
 
 
 def test_nested_graphs_and_mixed_lists():
