@@ -152,15 +152,10 @@ def jsonable(outputs: Mapping[str, np.ndarray]) -> BatchOutputs:
     return BatchOutputs({name: _jsonable(value) for name, value in outputs.items()})
 
 
-def answer(outputs: Mapping[str, np.ndarray], start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
+def answer_of(outputs: BatchOutputs, start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
     """Instances start..stop of a batch's outputs: one prediction per instance, an object keyed by output
     (ML Engine), or a bare value when `bare_single` and the signature has one output (TF Serving); for
     the columnar form, one value per output."""
-    return answer_of(jsonable(outputs), start, stop, columnar_form, bare_single)
-
-
-def answer_of(outputs: BatchOutputs, start: int, stop: int, columnar_form: bool, bare_single: bool) -> Any:
-    """`answer` from outputs already made `jsonable`."""
     columns = outputs.columns
     if len(columns) == 1 and bare_single:
         return next(iter(columns.values()))[start:stop]

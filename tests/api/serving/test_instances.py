@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from api.errors import InvalidArgument
-from api.serving.instances import answer, columnar, dumps, rows
+from api.serving.instances import answer_of, columnar, dumps, jsonable, rows
 
 FLOAT = SimpleNamespace(dtype=SimpleNamespace(name="float32"))
 STRING = SimpleNamespace(dtype=SimpleNamespace(name="string"))
@@ -52,9 +52,11 @@ def test_columnar_inputs() -> None:
 
 
 def test_answers_in_each_form() -> None:
-    outputs = {"y": np.array([[1.5], [2.5], [3.5]], np.float32), "t": np.array([b"a", b"\xff", b"c"], object)}
-    assert dumps(answer(outputs, 1, 3, False, False)) == b'[{"y":[2.5],"t":{"b64":"/w=="}},{"y":[3.5],"t":"c"}]'
-    assert dumps(answer(outputs, 0, 1, True, True)) == b'{"y":[[1.5]],"t":["a"]}'
-    single = {"y": np.array([0.1, 0.2], np.float32)}
-    assert dumps(answer(single, 0, 2, False, True)) == b"[0.1,0.2]"
-    assert dumps(answer(single, 0, 2, False, False)) == b'[{"y":0.1},{"y":0.2}]'
+    # one batch's outputs, as the server makes them, answering each request's slice
+    outputs = jsonable({"y": np.array([[1.5], [2.5], [3.5]], np.float32), "t": np.array([b"a", b"\xff", b"c"], object)})
+    assert dumps(answer_of(outputs, 1, 3, False, False)) == b'[{"y":[2.5],"t":{"b64":"/w=="}},{"y":[3.5],"t":"c"}]'
+    assert dumps(answer_of(outputs, 0, 1, False, False)) == b'[{"y":[1.5],"t":"a"}]'
+    assert dumps(answer_of(outputs, 0, 1, True, True)) == b'{"y":[[1.5]],"t":["a"]}'
+    single = jsonable({"y": np.array([0.1, 0.2], np.float32)})
+    assert dumps(answer_of(single, 0, 2, False, True)) == b"[0.1,0.2]"
+    assert dumps(answer_of(single, 0, 2, False, False)) == b'[{"y":0.1},{"y":0.2}]'
