@@ -15,7 +15,8 @@ import numpy as np
 
 from engine.tensor_shape import TensorShape
 
-# below this size ZeroMQ copies a frame faster than it tracks a zero-copy one (its documented advice)
+# below this size ZeroMQ copies a frame faster than it tracks a zero-copy one (its documented advice):
+# pyzmq's default copy_threshold, which `send` leaves it to apply frame by frame
 ZERO_COPY_BYTES = 64 * 1024
 _PACKED = 1  # the frame of the small arrays (frame 0 is the header)
 # each packed array starts at a multiple of this: an int64 after an odd count of float32s stays aligned
@@ -54,13 +55,8 @@ def frames(header, arrays=()):
 def send(socket, header, arrays=(), prefix=()):
     """Sends the message on `socket` (after the `prefix` frames, a ROUTER's peer); returns its bytes."""
     parts = frames(header, arrays)
-    socket.send_multipart([*prefix, *parts], copy=_copies(parts))
+    socket.send_multipart([*prefix, *parts], copy=False)  # pyzmq still copies each frame under its threshold
     return message_bytes(parts)
-
-
-def _copies(parts):
-    """Whether to send `parts` copied: unless one of them is large enough for ZeroMQ to send it zero-copy."""
-    return all(getattr(p, "nbytes", 0) < ZERO_COPY_BYTES for p in parts)
 
 
 def unpack(parts):
