@@ -59,11 +59,16 @@ def send(socket, header, arrays=(), prefix=()):
     return message_bytes(parts)
 
 
+def _buffer(part):
+    """The bytes of a received zmq Frame, or of a part given as bytes."""
+    return part.buffer if hasattr(part, "buffer") else part
+
+
 def unpack(parts):
     """(header dict, [arrays]) from the frames of one message (zmq Frames or bytes); the arrays are
     read-only views of the received buffers."""
-    header = json.loads(bytes(parts[0].buffer if hasattr(parts[0], "buffer") else parts[0]))
-    buffers = [p.buffer if hasattr(p, "buffer") else p for p in parts]
+    buffers = [_buffer(p) for p in parts]
+    header = json.loads(bytes(buffers[0]))
     arrays = []
     for dtype, shape, frame, offset in header.pop("arrays"):
         dtype = np.dtype(dtype)
@@ -74,4 +79,4 @@ def unpack(parts):
 
 def message_bytes(parts):
     """The bytes a message puts on the wire (header and arrays), for the benchmark's accounting."""
-    return sum(memoryview(p.buffer if hasattr(p, "buffer") else p).nbytes for p in parts)
+    return sum(memoryview(_buffer(p)).nbytes for p in parts)
