@@ -45,13 +45,18 @@ def _copy(session: Session, rows: list[tuple[Any, ...]]) -> None:
 
 
 def append_logs(session: Session, project: str, job_id: str, lines: Sequence[LogLine]) -> None:
+    """`append_job_logs` for a job named by project and id (one more SELECT: the job's key)."""
+    if lines:
+        append_job_logs(session, get_job(session, project, job_id).id, lines)
+
+
+def append_job_logs(session: Session, job_pk: int, lines: Sequence[LogLine]) -> None:
     """Append lines to a job's log in one statement (COPY on PostgreSQL, a multi-row INSERT on SQLite).
 
     This is the worker's path; batch lines (hundreds at a time) to reach tens of thousands per second.
     """
     if not lines:
         return
-    job_pk = get_job(session, project, job_id).id
     now = utcnow()
     trial = log_target(session, job_pk)  # a tuning trial's lines go to its tuning job's log, with its trial id
     rows = [(job_pk, line.time or now, line.severity.value, line.task_name, line.trial_id, line.message)

@@ -22,7 +22,7 @@ from api.errors import Aborted, NotFound
 from api.states import JobState, Severity
 from api.store import replicas
 from api.store.jobs import rows_changed, transition
-from api.store.logs import LogLine, append_logs
+from api.store.logs import LogLine, append_job_logs, append_logs
 from api.store.models import Job, Project, Replica, utcnow
 from scheduler.layouts import layout_of
 
@@ -152,7 +152,7 @@ def report_state(
     error = message or None if target.is_terminal and target is not JobState.SUCCEEDED else None
     transition(session, project, job_id, target, error_message=error, training_output=training_output)
     if closing is not None:
-        _store_batch(session, job, project, job_id, closing)
+        _store_batch(session, job, closing)
     session.refresh(job)
     return JobState(job.state)
 
@@ -166,18 +166,18 @@ class Batch:
     replica_id: int | None = None
 
 
-def _store_batch(session: Session, job: Job, project: str, job_id: str, batch: Batch) -> bool:
+def _store_batch(session: Session, job: Job, batch: Batch) -> bool:
     counter: Job | Replica = job if batch.replica_id is None else replicas.slot(session, job, batch.replica_id)
     if batch.seq <= counter.log_seq:
         return False
     counter.log_seq = batch.seq
-    append_logs(session, project, job_id, batch.lines)
+    append_job_logs(session, job.id, batch.lines)
     return True
 
 
 def append_run_logs(session: Session, project: str, job_id: str, run_id: str, batch: Batch) -> bool:
     """Store a batch of the run (or of its replica); False when it was stored before (a retry)."""
-    return _store_batch(session, _held(session, project, job_id, run_id), project, job_id, batch)
+    return _store_batch(session, _held(session, project, job_id, run_id), batch)
 
 
 def release(
