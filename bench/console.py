@@ -15,7 +15,6 @@ import argparse
 import os
 import random
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -33,6 +32,7 @@ from api.store import jobs as store
 from api.store.db import upgrade_schema
 from api.store.models import Job
 from api.summaries import ScalarReader
+from bench.api import timed_ms
 from tests.live import SECRET, job_body, postgres_schema_url
 
 TIERS = ("BASIC", "STANDARD_1", "BASIC_GPU")
@@ -40,12 +40,7 @@ FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
 def best_ms(call: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return min(samples)
+    return min(timed_ms(call, repeat))
 
 
 def seed(sessions: sessionmaker[Session], count: int) -> None:
