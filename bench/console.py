@@ -47,8 +47,14 @@ def seed(sessions: sessionmaker[Session], count: int) -> None:
     """`count` jobs in one project: a third finished with start and end times, the rest QUEUED."""
     rng, start = random.Random(12), datetime(2026, 1, 1, tzinfo=UTC)
     for first in range(0, count, 5000):
-        specs = [store.NewJob(f"job_{i:07d}", {**job_body("x")["trainingInput"], "scaleTier": TIERS[i % 3]},
-                              create_time=start + timedelta(seconds=i)) for i in range(first, min(first + 5000, count))]
+        specs = [
+            store.NewJob(
+                f"job_{i:07d}",
+                {**job_body("x")["trainingInput"], "scaleTier": TIERS[i % 3]},
+                create_time=start + timedelta(seconds=i),
+            )
+            for i in range(first, min(first + 5000, count))
+        ]
         with sessions.begin() as session:
             pks = store.create_jobs(session, "bench", specs)
             began = [start + timedelta(seconds=rng.randrange(86400)) for _ in pks[::3]]
