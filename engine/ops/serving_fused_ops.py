@@ -46,10 +46,11 @@ def _bucketized_sparse_ids_kernel(x, *, boundaries, offsets, values_dtype):
 
 
 def _bucketized_sparse_ids_rule(inputs, *, boundaries, offsets, values_dtype):
+    rank = max(inputs[0].shape.ndims or 0, np.ndim(offsets))  # of the ids: x's broadcast with the offsets'
     return [
-        (TensorShape([None, max(inputs[0].shape.ndims or 0, np.ndim(offsets))]), dtypes.int64),
+        (TensorShape([None, rank]), dtypes.int64),
         (TensorShape([None]), values_dtype),
-        (TensorShape([max(inputs[0].shape.ndims or 0, np.ndim(offsets))]), dtypes.int64),
+        (TensorShape([rank]), dtypes.int64),
     ]
 
 

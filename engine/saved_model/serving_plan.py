@@ -21,7 +21,7 @@ import numpy as np
 from engine import dtypes, errors
 from engine.framework.plan import _fold
 from engine.framework.registry import OPS
-from engine.ops import serving_fused_ops  # noqa: F401 - declares the fused ops
+from engine.ops import serving_fused_ops  # also declares the fused ops
 
 _VARIABLE_READS = {"VariableV2", "ReadVariableOp"}
 _TABLE_LIMIT = 1 << 16  # combinations of bucket ids a cross's table may hold
