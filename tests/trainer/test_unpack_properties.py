@@ -30,10 +30,10 @@ def _name(text: str, outside: Path) -> str:
     return text.replace("OUT", str(outside))
 
 
-def _check_confined(root: Path, archive: Path, do_unpack: callable) -> None:  # type: ignore[valid-type]
+def _check_confined(root: Path, archive: Path) -> None:
     dest = root / "job" / "package"
     try:
-        do_unpack(archive, dest)
+        unpack(archive, dest, LIMITS)
     except (PackageError, UnsafePackageError):  # refused, and the half-made folder removed
         assert not dest.exists()
     assert not (root / "OUT").exists() and sorted(os.listdir(root)) == sorted([archive.name, "job"])
@@ -52,7 +52,7 @@ def test_random_tar_archives_never_write_outside_the_folder(members) -> None:  #
             info = member(_name(name, root / "OUT"), kind, linkname=_name(link, root / "OUT"))
             infos.append((info, data if kind == tarfile.REGTYPE else None))
         archive = tar_with(root / "p.tar.gz", *infos)
-        _check_confined(root, archive, lambda a, d: unpack(a, d, LIMITS))
+        _check_confined(root, archive)
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # duplicates are among the attacks
@@ -68,4 +68,4 @@ def test_random_zip_archives_never_write_outside_the_folder(members, symlinks) -
                 if link:
                     info.external_attr = (0o120777) << 16  # a symbolic link whose target is `data`
                 out.writestr(info, data)
-        _check_confined(root, archive, lambda a, d: unpack(a, d, LIMITS))
+        _check_confined(root, archive)
