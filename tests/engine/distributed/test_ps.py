@@ -94,3 +94,6 @@ def test_a_push_applies_its_updates_as_the_kernels_do_fused_or_op_by_op():
         values, expected = _adagrad_pushes(lrs)
         for name, value in expected.items():
             np.testing.assert_allclose(values[name], value, rtol=1e-6, err_msg=name)
+        # fused, the variables are views of one concatenation; op by op, arrays of their own
+        concatenation = values["w"].base
+        assert (concatenation is not None and values["b"].base is concatenation) == (lrs[0] == lrs[1])
