@@ -137,13 +137,17 @@ def run_case(case, steps, workdir):
     return clocks, ps_cpu
 
 
+def _steps(clocks):
+    return sum(c["steps"] for c in clocks)
+
+
 def rate(clocks):
     span = max(c["last"] for c in clocks) - min(c["first"] for c in clocks)
-    return sum(c["steps"] for c in clocks) * BATCH / span
+    return _steps(clocks) * BATCH / span
 
 
 def _per_step(clocks, key):
-    return sum(c.get(key, 0) for c in clocks) / sum(c["steps"] for c in clocks)
+    return sum(c.get(key, 0) for c in clocks) / _steps(clocks)
 
 
 def report(best):
@@ -155,19 +159,19 @@ def report(best):
         clocks, ps_cpu = best[case]
         times = " | ".join(f"{_per_step(clocks, key) * 1000:.2f}" for key in (*REPLICA_TIME, "cpu_secs"))
         sent, received = (_per_step(clocks, key) for key in ("bytes_sent", "bytes_received"))
-        r, ps_ms = rate(clocks), ps_cpu * 1000 / sum(c["steps"] for c in clocks)
+        r, ps_ms = rate(clocks), ps_cpu * 1000 / _steps(clocks)
         print(f"| {case} | {r:,.0f} | {r / basic:.2f}x | {times} | {ps_ms:.2f} | {sent:,.0f} | {received:,.0f} |")
     basic_cpu = _per_step(best["BASIC"][0], "cpu_secs")
     print("\nCPU-bound estimate for 2 idle cores (BASIC's step on one core, the cluster's CPU on both):")
     for case in CASES[1:]:
         clocks, ps_cpu = best[case]
-        cluster_cpu = _per_step(clocks, "cpu_secs") + ps_cpu / sum(c["steps"] for c in clocks)
+        cluster_cpu = _per_step(clocks, "cpu_secs") + ps_cpu / _steps(clocks)
         print(f"  {case}: {2 * basic_cpu / cluster_cpu:.2f}x BASIC")
     clocks, ps_cpu = best["async"]
     # on a host of its own a replica's step costs its CPU time; a ps link carries every replica's bytes
     compute = _per_step(clocks, "cpu_secs")
     step_bytes = _per_step(clocks, "bytes_sent") + _per_step(clocks, "bytes_received")
-    ps_step = ps_cpu / sum(c["steps"] for c in clocks)
+    ps_step = ps_cpu / _steps(clocks)
     print(
         f"\nacross hosts (async, one ps), from {compute * 1000:.2f} ms replica CPU, {ps_step * 1000:.2f} ms ps CPU"
         f" and {step_bytes / 1e3:.0f} kB per step:"
