@@ -13,7 +13,7 @@ indexed queries; the job durations are bucketed in SQL, so a scrape never reads 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import accumulate
@@ -82,17 +82,18 @@ def _durations(session: Session) -> HistogramMetricFamily:
     query = select(
         finished.c.scale_tier, finished.c.state, bucket, func.count(), func.coalesce(func.sum(finished.c.seconds), 0.0)
     ).group_by(finished.c.scale_tier, finished.c.state, bucket)
-    merged: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+    counts: dict[tuple[str, str], list[int]] = {}  # (pool, state) → jobs per bucket
+    totals: defaultdict[tuple[str, str], float] = defaultdict(float)  # (pool, state) → their seconds
     for tier, state, index, count, total in session.execute(query).all():
-        counts, sums = merged.setdefault((pool_of(tier), state), ([0] * (len(DURATION_BUCKETS) + 1), [0.0]))
-        counts[index] += count
-        sums[0] += float(total)
+        key = (pool_of(tier), state)
+        counts.setdefault(key, [0] * (len(DURATION_BUCKETS) + 1))[index] += count
+        totals[key] += float(total)
     family = HistogramMetricFamily(
         "mlctl_job_duration_seconds", "Start to end of finished jobs", labels=("pool", "state")
     )
-    for (pool, state), (counts, sums) in sorted(merged.items()):
-        bounds = [*(str(bound) for bound in DURATION_BUCKETS), "+Inf"]
-        family.add_metric((pool, state), list(zip(bounds, accumulate(counts))), sums[0])
+    bounds = [*(str(bound) for bound in DURATION_BUCKETS), "+Inf"]
+    for key, per_bucket in sorted(counts.items()):
+        family.add_metric(key, list(zip(bounds, accumulate(per_bucket))), totals[key])
     return family
 
 
