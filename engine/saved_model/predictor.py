@@ -20,7 +20,6 @@ import threading
 import numpy as np
 
 from engine.framework.graph import Graph
-from engine.framework.plan import Plan
 from engine.framework.session import Session
 from engine.saved_model import importer, reader, serving_plan
 from engine.saved_model.errors import ModelLoadError, PredictionInputError
@@ -30,10 +29,11 @@ from engine.saved_model.signature_constants import DEFAULT_SERVING_SIGNATURE_DEF
 from engine.saved_model.tag_constants import SERVING
 
 
-def _output(value):
-    """An output as an array the caller owns (a constant of the plan is shared by its runs: copied)."""
-    value = np.asarray(value)
-    return value if value.flags.writeable else value.copy()
+class _ServingSession(Session):
+    """A loaded model's session: its plans are serving plans (engine/saved_model/serving_plan.py; the
+    pass leaves plans with effects, the restore and main ops, as they are)."""
+
+    _plan_rewrite = staticmethod(serving_plan.rewrite)
 
 
 class Predictor:
@@ -86,12 +86,12 @@ class Predictor:
         return self.signatures[key]
 
     def _runner(self, key, names):
-        """This thread's plan for signature `key` fed the inputs `names` (its session restored on first
-        use): `execute([values])` → output values. The plan is a serving plan: variables are constants
+        """This thread's callable for signature `key` fed the inputs `names` (its session restored on
+        first use): `runner(*values)` → output values. Its plan is a serving plan: variables are constants
         of it, and feature columns' subgraphs run as fused ops (engine/saved_model/serving_plan.py)."""
         runners = getattr(self._local, "runners", None)
         if runners is None:
-            session = Session(graph=self._graph)
+            session = _ServingSession(graph=self._graph)
             session.run(self._imported.restore_op, self._imported.feed_dict)
             if self._imported.main_op is not None:
                 session.run(self._imported.main_op)
@@ -99,8 +99,7 @@ class Predictor:
         runner = runners.get((key, names))
         if runner is None:
             feeds, fetches = self._fetches[key]
-            state = runners["session"]._state
-            runner = runners[key, names] = Plan(fetches, [feeds[n] for n in names], state, serving_plan.rewrite)
+            runner = runners[key, names] = runners["session"].make_callable(fetches, [feeds[n] for n in names])
         return runner
 
     def predict(self, inputs, signature=None):
@@ -110,8 +109,8 @@ class Predictor:
         signature = self.default_signature_key if signature is None else signature
         spec = self.get_signature(signature)
         arrays = feed_values(signature, spec, inputs, self.optional_inputs[signature], self._converters[signature])
-        values = self._runner(signature, tuple(arrays)).execute(arrays.values())
-        return {key: _output(value) for key, value in zip(spec.outputs, values)}
+        values = self._runner(signature, tuple(arrays))(*arrays.values())
+        return {key: np.asarray(value) for key, value in zip(spec.outputs, values)}  # arrays the caller owns
 
     def instance_arrays(self, instance, signature=None):
         """One instance ({input name: value}, without the batch dimension) checked against the signature

@@ -50,10 +50,11 @@ def _export(export_dir):
 def _plans(model):
     names = ("lat", "lon", "pair")
     model.predict({"lat": [41.0], "lon": [-74.0], "pair": [[0.5, 1.5]]})  # restores this thread's session
-    state = model._local.runners["session"]._state
+    session = model._local.runners["session"]
     feeds, fetches = model._fetches[model.default_signature_key]
     tensors = [feeds[n] for n in names]
-    return Plan(fetches, tensors, state), Plan(fetches, tensors, state, serving_plan.rewrite)
+    # the plain plan beside the plan the model's own session compiles (its serving plan)
+    return Plan(fetches, tensors, session._state), session._compile(fetches, dict.fromkeys(tensors))
 
 
 def _kernels(plan):
