@@ -9,6 +9,7 @@ import engine as tf
 from engine import saved_model
 from engine.framework.plan import Plan
 from engine.framework.registry import OPS
+from engine.framework.session import _structure
 from engine.saved_model import serving_plan
 
 fc = tf.feature_column
@@ -54,7 +55,8 @@ def _plans(model):
     feeds, fetches = model._fetches[model.default_signature_key]
     tensors = [feeds[n] for n in names]
     # the plain plan beside the plan the model's own session compiles (its serving plan)
-    return Plan(fetches, tensors, session._state), session._compile(fetches, dict.fromkeys(tensors))
+    served = session._compile(_structure(fetches, session.graph), dict.fromkeys(tensors))
+    return Plan(fetches, tensors, session._state), served
 
 
 def _kernels(plan):
