@@ -22,7 +22,7 @@ from api.errors import Aborted, NotFound
 from api.states import JobState, Severity
 from api.store import replicas
 from api.store.jobs import rows_changed, transition
-from api.store.logs import LogLine, append_job_logs, append_logs
+from api.store.logs import LogLine, append_job_logs
 from api.store.models import Job, Project, Replica, utcnow
 from scheduler.layouts import layout_of
 
@@ -60,8 +60,8 @@ def _locked(session: Session, project: str, job_id: str) -> Job:
     return job
 
 
-def _note(session: Session, project: str, job_id: str, message: str, severity: Severity = Severity.INFO) -> None:
-    append_logs(session, project, job_id, [LogLine(message, severity)])
+def _note(session: Session, job: Job, message: str, severity: Severity = Severity.INFO) -> None:
+    append_job_logs(session, job.id, [LogLine(message, severity)])
 
 
 def claim(
@@ -105,7 +105,7 @@ def claim(
         replicas.open_slots(session, job, layout)
     session.flush()
     if not job.wait_reason:  # a cluster job cycling through admission says so in its state message instead
-        _note(session, project, job_id, f"Attempt {job.attempt} of {max_attempts} on worker {worker}")
+        _note(session, job, f"Attempt {job.attempt} of {max_attempts} on worker {worker}")
     return Claim(job.run_id, "", job.attempt, job.scale_tier, job.training_input, replicas=layout.size)
 
 
@@ -210,7 +210,7 @@ def release(
         message = f"{reason}; giving up after {job.attempt} of {max_attempts} attempts"
         transition(session, project, job_id, JobState.FAILED, error_message=message)
         return None
-    _note(session, project, job_id, reason, Severity.WARNING)
+    _note(session, job, reason, Severity.WARNING)
     return Requeue(project, job_id, job.scale_tier)
 
 
@@ -245,8 +245,7 @@ def _reap_one(
         return None
     _note(
         session,
-        project,
-        job.job_id,
+        job,
         f"{lost}; queued again for attempt {job.attempt + 1} of {max_attempts}, "
         "which starts from the checkpoints in the job dir",
         Severity.WARNING,
