@@ -22,7 +22,7 @@ import engine.ops.state_ops  # noqa: F401 (the assign kernels the pushes name)
 from engine.distribute.wire import ZERO_COPY_BYTES
 from engine.framework.registry import OPS, Unfused
 from engine.framework.state import RunState
-from engine.ops.training_ops import UPDATES, concatenated_update
+from engine.ops.training_ops import UPDATES, concatenated_update, update_options
 from engine.tensor_shape import TensorShape
 
 UNINITIALIZED = "uninitialized"
@@ -33,10 +33,6 @@ def _attrs(attrs):
     if "shape" in attrs:
         attrs = dict(attrs, shape=TensorShape(attrs["shape"]))
     return attrs
-
-
-def _options(attrs):
-    return {k: v for k, v in attrs.items() if k not in ("var_names", "shape")}
 
 
 class WritePlan:
@@ -53,7 +49,7 @@ class WritePlan:
         self.kernels = [_bound_kernel(state, op_type, attrs) for op_type, attrs, _ in ops]
         self.runs = []  # (first op, end, the fused update or None)
         for (op_type, options), group in itertools.groupby(
-            enumerate(ops), key=lambda item: (item[1][0], _options(item[1][1]))
+            enumerate(ops), key=lambda item: (item[1][0], update_options(item[1][1]))
         ):
             members = [i for i, _ in group]
             fused = _fused(state, op_type, options, [ops[i][1] for i in members])

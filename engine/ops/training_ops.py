@@ -214,13 +214,18 @@ def _sparse_kernel(update, sparse):
     return kernel
 
 
+def update_options(attrs):
+    """An update op's options (use_locking, use_nesterov, ...): its attrs without the variables it names."""
+    return {k: v for k, v in attrs.items() if k not in ("var_names", "shape")}
+
+
 def _apply_rule(inputs, *, var_names, shape, **options):
     return [(shape, inputs[0].dtype)]
 
 
 def _bind_dense(update):
     def bind(op, state):
-        options = {k: v for k, v in op.attrs.items() if k not in ("var_names", "shape")}
+        options = update_options(op.attrs)
         return _dense_apply(update, state, op.get_attr("var_names"), options)
 
     return bind
@@ -333,10 +338,10 @@ def _fuse_dense(update):
 
     def fuse(ops, state):
         first = ops[0]
-        options = {k: v for k, v in first.attrs.items() if k not in ("var_names", "shape")}
+        options = update_options(first.attrs)
         var_names = [op.get_attr("var_names") for op in ops]
         for op in ops[1:]:
-            others = {k: v for k, v in op.attrs.items() if k not in ("var_names", "shape")}
+            others = update_options(op.attrs)
             if not _same_tensors(op.inputs[1:], first.inputs[1:]) or others != options:
                 return None
         if len({name for names in var_names for name in names}) != sum(map(len, var_names)):
