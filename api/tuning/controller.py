@@ -32,7 +32,7 @@ from api.context import AppContext
 from api.states import JobState, ScaleTier, Severity
 from api.store import jobs as store
 from api.store import trials as trial_store
-from api.store.logs import LogLine, append_logs
+from api.store.logs import LogLine, append_job_logs
 from api.store.models import Job, Project, TuningJob, TuningTrial, utcnow
 from api.summaries import ScalarReader
 from api.tuning import space
@@ -83,7 +83,7 @@ class _Pass:
     dispatch: list[tuple[str, str, ScaleTier]] = field(default_factory=list)
 
     def note(self, message: str, severity: Severity = Severity.INFO, trial_id: str = "") -> None:
-        append_logs(self.session, self.project, self.job.job_id, [LogLine(message, severity, trial_id=trial_id)])
+        append_job_logs(self.session, self.job.id, [LogLine(message, severity, trial_id=trial_id)])
 
 
 @dataclass
