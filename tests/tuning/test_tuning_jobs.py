@@ -164,6 +164,9 @@ def test_resume_previous_job_continues_the_trial_numbering(
     assert sorted(listed["jobId"] for listed in client.iter_jobs()) == ["first", "second"]
     lines = client.read_logs("second", page_size=1000)["entries"]
     assert {e["trialId"] for e in lines if e["message"].startswith("trial ")} == {"3", "4"}
+    # The tuner's own notes are in that log too, under the trial they tell of.
+    queued = {e["trialId"]: e["message"].partition(":")[0] for e in lines if " queued: " in e["message"]}
+    assert queued == {"3": "Trial 3 queued", "4": "Trial 4 queued"}
 
 
 @pytest.mark.slow
