@@ -45,7 +45,7 @@ async def read_json(request: Request, limit: int) -> Any:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ResourceExhausted(f"body: {declared} bytes; the limit is {limit} bytes")
-    body = b""
+    body = bytearray()  # appended in place: a body in many chunks is not copied once per chunk
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
