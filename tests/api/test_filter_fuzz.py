@@ -41,7 +41,7 @@ def test_any_text_compiles_to_sql_that_runs_or_is_an_invalid_argument(engine: En
     try:
         condition = parse_filter(text)
     except InvalidArgument as refusal:
-        assert refusal.message.startswith("filter") or "field" in refusal.message, refusal.message
+        assert refusal.message.startswith("filter: "), refusal.message  # every refusal names the parameter
         return
     with engine.connect() as connection:
         connection.execute(select(Job.id).where(True if condition is None else condition)).all()
