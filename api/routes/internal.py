@@ -47,9 +47,8 @@ class RunIn(CamelModel):
     replica_id: int | None = None
 
 
-class SlotIn(CamelModel):
-    run_id: str = Field(min_length=1, max_length=36)
-    replica_id: int
+class SlotIn(RunIn):
+    replica_id: int  # a replica slot's route: the replica is required
 
 
 class ReplicaIn(RunIn):
