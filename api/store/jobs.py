@@ -99,7 +99,7 @@ def get_job(session: Session, project: str, job_id: str) -> Job:
 
 def state_of(session: Session, job_pk: int) -> JobState:
     """A job's state by its primary key, without loading the job (jobs are never deleted)."""
-    return JobState(session.scalar(select(Job.state).where(Job.id == job_pk)))
+    return JobState(session.execute(select(Job.state).where(Job.id == job_pk)).scalar_one())
 
 
 def page_query(pid: int, where: ColumnElement[bool] | None, page: Page) -> Select[Job]:
