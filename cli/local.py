@@ -142,5 +142,5 @@ def predict(
     except ApiError as exc:
         typer.echo(f"ERROR: {exc.message}", err=True)
         raise typer.Exit(API_STATUSES.get(exc.status, ExitStatus.ERROR)) from exc
-    answer = instances.answer(outputs, 0, request.count, False, bare_single=False)
+    answer = instances.answer_of(instances.jsonable(outputs), 0, request.count, False, bare_single=False)
     show_predictions(ctx, json.loads(instances.dumps({"predictions": answer})))
