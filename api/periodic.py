@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def every(name: str, interval: float, work: Callable[[], None], at_start: bool = False) -> Iterator[None]:
+def every(name: str, interval: float, work: Callable[[], object], at_start: bool = False) -> Iterator[None]:
     """Call `work` every `interval` seconds (`at_start`: also at once), in a daemon thread, during the block.
 
     A failed pass is logged and the next one runs as usual: the database or broker may be down a while.
